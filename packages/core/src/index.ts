@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './findings.js';
+export * from './verdict.js';
