@@ -1,0 +1,79 @@
+import { isMockFault, type MockFault, type MockUpstreamOptions } from './types.js';
+
+/** The options a running mock works from; host and port only matter at start. */
+export interface ResolvedOptions {
+  readonly latencyMs: number;
+  readonly streamChunks: number;
+  readonly streamIntervalMs: number;
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  readonly fault: MockFault | undefined;
+  readonly reply: string;
+  readonly retryAfterSeconds: number;
+  readonly recordLimit: number;
+}
+
+export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
+  latencyMs: 0,
+  streamChunks: 8,
+  streamIntervalMs: 0,
+  usage: Object.freeze({ promptTokens: 9, completionTokens: 12 }),
+  fault: undefined,
+  reply:
+    'This is the Rampart demo mock answering: no AI provider is configured, so this reply is canned.',
+  retryAfterSeconds: 1,
+  recordLimit: 1000,
+});
+
+/**
+ * Applies a patch over resolved options. A bad value throws a RangeError naming the option:
+ * these come from test code, and a typo that silently did nothing would make a test lie.
+ */
+export function mergeOptions(
+  base: ResolvedOptions,
+  patch: Partial<MockUpstreamOptions>,
+): ResolvedOptions {
+  const next: { -readonly [K in keyof ResolvedOptions]: ResolvedOptions[K] } = { ...base };
+  if (patch.latencyMs !== undefined) next.latencyMs = nonNegative('latencyMs', patch.latencyMs);
+  if (patch.streamChunks !== undefined) {
+    next.streamChunks = integer('streamChunks', patch.streamChunks, 1);
+  }
+  if (patch.streamIntervalMs !== undefined) {
+    next.streamIntervalMs = nonNegative('streamIntervalMs', patch.streamIntervalMs);
+  }
+  if (patch.usage !== undefined) {
+    next.usage = Object.freeze({
+      promptTokens: integer('usage.promptTokens', patch.usage.promptTokens, 0),
+      completionTokens: integer('usage.completionTokens', patch.usage.completionTokens, 0),
+    });
+  }
+  // `fault: undefined` is meaningful (clear the fault), so presence is what counts here.
+  if (Object.hasOwn(patch, 'fault')) {
+    const fault = patch.fault;
+    if (fault !== undefined && !isMockFault(fault)) {
+      throw new RangeError(`mock upstream: unknown fault ${JSON.stringify(fault)}`);
+    }
+    next.fault = fault;
+  }
+  if (patch.reply !== undefined) next.reply = patch.reply;
+  if (patch.retryAfterSeconds !== undefined) {
+    next.retryAfterSeconds = integer('retryAfterSeconds', patch.retryAfterSeconds, 0);
+  }
+  if (patch.recordLimit !== undefined) {
+    next.recordLimit = integer('recordLimit', patch.recordLimit, 0);
+  }
+  return Object.freeze(next);
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`mock upstream: ${name} must be a finite number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+function integer(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`mock upstream: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
