@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProvider } from '../../src/providers/index.js';
+import type { Provider, ProviderSettings } from '../../src/providers/types.js';
+import {
+  KEY,
+  callOptions,
+  chatBody,
+  expectCatalogue,
+  failure,
+  settingsFor,
+  startServer,
+  streamOutcome,
+  type AdHocServer,
+} from './helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<AdHocServer> {
+  const server = await startServer((req, res) => {
+    req.resume();
+    req.on('end', () => handler(req, res));
+  });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function provider(origin: string, overrides: Partial<ProviderSettings> = {}): Provider {
+  const created = createProvider(settingsFor('openai-compatible', origin, overrides));
+  cleanups.push(() => created.close());
+  return created;
+}
+
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] })}\n\n`;
+
+function startStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+}
+
+describe('response bounds', () => {
+  it('refuses a JSON body over maxResponseBytes by its declared length, without reading it', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000000' });
+      res.write('{"choices":[');
+    });
+    const error = await failure(
+      provider(server.origin, { maxResponseBytes: 1000 }).chat(chatBody(), callOptions()),
+    );
+    expectCatalogue(error, 'upstream.response_too_large');
+  });
+
+  it('stops reading an undeclared JSON body once it passes maxResponseBytes', async () => {
+    let written = 0;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // An endless body: only the bound can end this call.
+      const pump = (): void => {
+        while (!res.destroyed && res.write(`"${'x'.repeat(16 * 1024)}",`)) written += 1;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.write('{"choices":[');
+      pump();
+    });
+    const error = await failure(
+      provider(server.origin, { maxResponseBytes: 256 * 1024 }).chat(chatBody(), callOptions()),
+    );
+    expectCatalogue(error, 'upstream.response_too_large');
+    expect(written * 16 * 1024).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('ends a stream that grows past maxResponseBytes', async () => {
+    const server = await serve((_req, res) => {
+      startStream(res);
+      for (let i = 0; i < 200; i += 1) res.write(chunk('y'.repeat(100)));
+    });
+    const { error } = await streamOutcome(
+      provider(server.origin, { maxResponseBytes: 4096 }),
+      chatBody(),
+    );
+    expectCatalogue(error, 'upstream.response_too_large');
+  });
+
+  it('calls a 200 with the wrong content type malformed', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>login</html>');
+    });
+    const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
+    const rampart = expectCatalogue(error, 'upstream.malformed_response');
+    expect(rampart.message).toContain('text/html');
+    expectCatalogue(
+      (await streamOutcome(provider(server.origin), chatBody())).error,
+      'upstream.malformed_response',
+    );
+  });
+
+  it('does not follow a redirect, which would carry the key elsewhere', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(307, { location: 'http://example.invalid/steal' });
+      res.end();
+    });
+    const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
+    expectCatalogue(error, 'upstream.malformed_response');
+  });
+});
+
+describe('secrecy', () => {
+  it('never repeats an upstream error message, even one quoting the key', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${KEY}. Internal host 10.0.0.7.`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+            param: KEY,
+          },
+        }),
+      );
+    });
+    const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
+    const rampart = expectCatalogue(error, 'upstream.rejected');
+    expect(rampart.message).toBe(
+      'the upstream answered 401 (invalid_request_error, invalid_api_key)',
+    );
+  });
+
+  it('drops an error code that looks like a key', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { type: KEY.slice(0, 20), code: 'sk-live-abc' } }));
+    });
+    const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
+    expect(expectCatalogue(error, 'upstream.rejected').message).toBe('the upstream answered 400');
+  });
+
+  it('summarises a mid-stream error event by its type only', async () => {
+    const server = await serve((_req, res) => {
+      startStream(res);
+      res.write(chunk('Hel'));
+      res.end(`data: {"error":{"message":"key ${KEY} failed","type":"server_error"}}\n\n`);
+    });
+    const { chunks, error } = await streamOutcome(provider(server.origin), chatBody());
+    expect(chunks).toHaveLength(1);
+    const rampart = expectCatalogue(error, 'upstream.stream_interrupted');
+    expect(rampart.message).toBe('the upstream sent an error event mid-stream (server_error)');
+  });
+});
