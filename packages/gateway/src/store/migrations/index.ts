@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import type { Engine } from '../schema.js';
+import { usageEvents } from './0001-usage-events.js';
+
+/**
+ * Every migration, in order, imported in code rather than found by a folder scan so that they
+ * ship inside dist/ and bundles. Names are never changed once released: the database remembers
+ * them. Each entry takes the engine because a few column types must differ (see schema.ts).
+ */
+export const MIGRATIONS: Readonly<Record<string, (engine: Engine) => Migration>> = {
+  '0001_usage_events': usageEvents,
+};

@@ -1,0 +1,43 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The database as Kysely sees it. One schema for both engines, so the conventions that make
+ * SQLite and PostgreSQL behave the same are fixed here:
+ *
+ * - timestamps are integer epoch milliseconds (`bigint` in PostgreSQL, read back as a number by
+ *   the pool's int8 parser; INTEGER in SQLite), never engine-local date types;
+ * - booleans are `boolean` in PostgreSQL and 0/1 in SQLite: written as 0/1 (PostgreSQL accepts
+ *   both) and read through `fromSqlBool`;
+ * - text is `text` everywhere, because `varchar(n)` is enforced by one engine and not the other;
+ * - JSON, when a table needs it, is `jsonb` in PostgreSQL and text in SQLite.
+ */
+export type Engine = 'sqlite' | 'postgres';
+
+/** Written as 0/1 on both engines; read as a boolean (PostgreSQL) or 0/1 (SQLite). */
+export type SqlBool = ColumnType<boolean | 0 | 1, 0 | 1, 0 | 1>;
+
+export function fromSqlBool(value: boolean | 0 | 1): boolean {
+  return value === true || value === 1;
+}
+
+/** One allowed request: counts and configuration identifiers only — never content or a user. */
+export interface UsageEventsTable {
+  id: Generated<number>;
+  request_id: string;
+  /** Epoch milliseconds. */
+  occurred_at: number;
+  route: string;
+  model_alias: string;
+  provider: string;
+  upstream_model: string;
+  status: number;
+  outcome: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  latency_ms: number;
+  streamed: SqlBool;
+}
+
+export interface Database {
+  usage_events: UsageEventsTable;
+}

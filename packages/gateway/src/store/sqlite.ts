@@ -1,0 +1,44 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import { gatewayError } from '../errors.js';
+
+export const SQLITE_FILE = 'rampart.db';
+/** The URL tests may pass for a throw-away database in memory. */
+export const SQLITE_MEMORY_URL = 'sqlite::memory:';
+
+export interface SqliteTarget {
+  readonly dialect: SqliteDialect;
+  /** Where the data lives, for logs and errors. */
+  readonly describe: string;
+}
+
+/**
+ * The embedded engine: one file under the data directory. The directory is created 0700 and the
+ * file 0600 before SQLite opens it, because SQLite gives its -wal and -shm companions the mode
+ * of the main file, and the database will hold accounts and audit events, not just counters.
+ */
+export function sqliteTarget(dataDir: string, memory: boolean): SqliteTarget {
+  const path = memory ? ':memory:' : join(resolve(dataDir), SQLITE_FILE);
+  try {
+    if (!memory) {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600));
+    }
+    const database = new SqliteDatabase(path, { timeout: 5_000 });
+    // WAL lets readers run while the recorder writes; NORMAL sync is durable across a process
+    // crash in WAL mode, which is the failure an embedded gateway must survive.
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    return { dialect: new SqliteDialect({ database }), describe: `sqlite ${path}` };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw gatewayError(
+      'store.unavailable',
+      `Cannot open the SQLite database ${path}: ${reason}. Fix: make dataDir writable by this user, or set database.url.`,
+      { cause: error },
+    );
+  }
+}
