@@ -51,10 +51,15 @@ export const GATEWAY_ERRORS = {
     title: 'Request timed out',
     doc: 'The client did not send the whole request within `server.requestTimeoutMs`.',
   },
-  'request.invalid_host': {
+  'request.bad_request': {
     status: 400,
     title: 'Invalid request line or headers',
     doc: 'The HTTP request could not be parsed.',
+  },
+  'request.client_closed': {
+    status: 499,
+    title: 'Client closed the request',
+    doc: 'The client went away before the answer was complete; the upstream call was cancelled so no more tokens are spent. Seen in logs and metrics only.',
   },
   'route.not_found': {
     status: 404,
@@ -130,6 +135,36 @@ export const GATEWAY_ERRORS = {
     status: 503,
     title: 'Not ready',
     doc: 'A dependency (the database) is not reachable; `/readyz` reports which.',
+  },
+  'store.unavailable': {
+    status: 503,
+    title: 'Database unavailable',
+    doc: 'The database could not be opened or reached (the SQLite file under `dataDir`, or `database.url` — named without its password), or the store is closed.',
+  },
+  'store.migration_failed': {
+    status: 500,
+    title: 'Database migration failed',
+    doc: 'A schema migration failed at start-up, or the database was migrated by a newer Rampart; the message names the migration. Fix the cause (or upgrade) and restart.',
+  },
+  'keys.unreadable': {
+    status: 500,
+    title: 'Key not readable',
+    doc: 'A key file or environment variable named as a key source is missing, empty, too large or unreadable; the message names it (see docs/keys.md).',
+  },
+  'keys.insecure_permissions': {
+    status: 500,
+    title: 'Key file permissions too open',
+    doc: 'A key file, or the `keys/` directory, is accessible by group or others; the message names it. Fix: `chmod 600 FILE` (`chmod 700` for the directory).',
+  },
+  'keys.invalid': {
+    status: 500,
+    title: 'Invalid key',
+    doc: 'A key file or variable is not a valid Rampart key set or JWK of the expected type; the message names the source and the field, never the key material (see docs/keys.md).',
+  },
+  'keys.read_only': {
+    status: 409,
+    title: 'Key supplied externally',
+    doc: 'Rotation was asked for a key read from a file or environment variable; Rampart never rewrites those, so rotate it where it is stored (see docs/keys.md).',
   },
   'internal.error': {
     status: 500,

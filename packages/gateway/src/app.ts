@@ -1,0 +1,63 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import { installCors } from './http/cors.js';
+import { installErrorHandlers } from './http/error-handler.js';
+import { installHealth } from './http/health.js';
+import { ipAllowlist } from './http/ip-allowlist.js';
+import { requestIdGenerator } from './http/request-id.js';
+import { gatewayError } from './errors.js';
+import type { GatewayMetrics } from './monitor/metrics.js';
+import { installPipeline } from './pipeline/index.js';
+import { limitsServerOptions } from './pipeline/limits/index.js';
+import type { ModelRouter } from './pipeline/proxy/router.js';
+import type { UsageSink } from './pipeline/record/usage.js';
+import { sendProblem } from './http/error-handler.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: FastifyBaseLogger;
+  readonly router: ModelRouter;
+  readonly metrics: GatewayMetrics;
+  readonly usage: UsageSink;
+  readonly pingDatabase: () => Promise<void>;
+  /** Aborted when the shutdown grace runs out: ends in-flight upstream calls and streams. */
+  readonly shutdown: AbortSignal;
+  /** True once shutdown began: new requests are refused with 503. */
+  readonly isDraining: () => boolean;
+}
+
+/** Composition only: builds the Fastify app from a validated Config and its collaborators. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config } = deps;
+  const trusted = ipAllowlist(config.server.trustedProxies);
+  const app = Fastify({
+    ...limitsServerOptions(config),
+    loggerInstance: deps.logger,
+    // The record stage writes one access line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdGenerator(trusted),
+    trustProxy: (address: string) => trusted.has(address),
+    routerOptions: { maxParamLength: 256 },
+  });
+
+  app.decorateRequest('exchange', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    if (deps.isDraining()) {
+      reply.header('connection', 'close');
+      void sendProblem(request, reply, gatewayError('server.shutting_down'));
+      return;
+    }
+    done();
+  });
+  installErrorHandlers(app, deps.metrics);
+  installCors(app, config.server.cors.origins, config.server.cors.maxAgeSeconds);
+  installHealth(app, {
+    pingDatabase: deps.pingDatabase,
+    isDraining: deps.isDraining,
+    metrics: deps.metrics,
+    metricsAllow: config.metrics.enabled ? ipAllowlist(config.metrics.allow) : undefined,
+  });
+  installPipeline(app, deps);
+  return app;
+}

@@ -1,0 +1,161 @@
+/**
+ * The one documented source of every configuration option: its default and what it means.
+ * docs/config.md is generated from this file (`npm run docs:gen`), and schema.ts takes its
+ * defaults from here, so the two can never disagree.
+ *
+ * Secrets are never options: a provider names the environment variable or file that holds its
+ * key (`apiKeyEnv`, `apiKeyFile`).
+ */
+
+export interface OptionDoc {
+  readonly doc: string;
+  /** Shown in docs when the default is computed or absent. */
+  readonly defaultText?: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULTS = {
+  dataDir: './.rampart',
+  server: {
+    host: '127.0.0.1',
+    port: 8787,
+    trustedProxies: [] as string[],
+    cors: { origins: [] as string[], maxAgeSeconds: 600 },
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 72_000,
+    shutdownGraceMs: 25_000,
+    allowInsecureHttp: false,
+  },
+  limits: {
+    maxBodyBytes: 2 * MiB,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaderCount: 100,
+    maxJsonDepth: 32,
+    maxMessages: 1000,
+    maxConnections: 10_000,
+  },
+  database: {},
+  log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
+  metrics: { enabled: true, allow: ['127.0.0.1/32', '::1/128'] as string[] },
+  provider: {
+    authHeader: 'bearer' as 'bearer' | 'api-key' | 'x-api-key',
+    connectTimeoutMs: 5_000,
+    headersTimeoutMs: 60_000,
+    bodyTimeoutMs: 60_000,
+    maxRetries: 1,
+    maxResponseBytes: 16 * MiB,
+    allowInsecureHttp: false,
+  },
+  anthropicVersion: '2023-06-01',
+};
+
+/** Documentation of every option, by dotted path; a test checks it covers the schema exactly. */
+export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
+  dataDir: {
+    doc: 'Directory for the embedded SQLite database (`rampart.db`) and generated keys (`keys/`, mode 0600). Environment: `RAMPART_DATA_DIR`.',
+  },
+  'server.host': {
+    doc: 'Address to bind. Loopback by default; binding elsewhere requires TLS (`server.tls`) or an `https://` `server.publicUrl` (TLS terminated by your proxy).',
+  },
+  'server.port': { doc: 'TCP port. Environment: `RAMPART_PORT`.' },
+  'server.publicUrl': {
+    doc: 'The URL clients use to reach the gateway (the OIDC issuer and the URL DPoP proofs must name).',
+    defaultText: '`http://<host>:<port>`',
+  },
+  'server.trustedProxies': {
+    doc: 'IP addresses or CIDR ranges of reverse proxies allowed to set `X-Forwarded-For`; from anyone else the header is ignored. `0.0.0.0/0` is refused.',
+  },
+  'server.cors.origins': {
+    doc: 'Web origins (`https://app.example.com`) allowed to call the API from a browser. Empty: browser requests carrying an `Origin` are refused. `*` is refused.',
+  },
+  'server.cors.maxAgeSeconds': { doc: 'How long a browser may cache a CORS preflight answer.' },
+  'server.tls.certFile': {
+    doc: 'PEM certificate chain file for native TLS.',
+    defaultText: 'unset',
+  },
+  'server.tls.keyFile': { doc: 'PEM private key file for native TLS.', defaultText: 'unset' },
+  'server.headersTimeoutMs': { doc: 'Time a client has to send all request headers.' },
+  'server.requestTimeoutMs': {
+    doc: 'Time a client has to send the whole request (not the response).',
+  },
+  'server.keepAliveTimeoutMs': {
+    doc: 'Idle keep-alive time; keep it above your load balancer idle timeout.',
+  },
+  'server.shutdownGraceMs': {
+    doc: 'On SIGTERM, how long in-flight requests and streams may finish before they are ended with `server.shutting_down`.',
+  },
+  'server.allowInsecureHttp': {
+    doc: 'Explicit opt-in to serve plain HTTP on a non-loopback address with an `http://` public URL. Logged as a warning at every start.',
+  },
+  'limits.maxBodyBytes': { doc: 'Largest request body accepted (413 above).' },
+  'limits.maxHeaderBytes': { doc: 'Largest total size of request headers (431 above).' },
+  'limits.maxHeaderCount': { doc: 'Most request headers accepted (431 above).' },
+  'limits.maxJsonDepth': { doc: 'Deepest nesting of arrays and objects accepted in a JSON body.' },
+  'limits.maxMessages': { doc: 'Most messages in one chat request.' },
+  'limits.maxConnections': { doc: 'Most simultaneous client connections.' },
+  'database.url': {
+    doc: '`postgres://…` for PostgreSQL (replicas). Unset: SQLite at `<dataDir>/rampart.db`. Put the password in the environment (`RAMPART_DATABASE__URL`), not the file.',
+    defaultText: 'unset (SQLite)',
+  },
+  'keys.<name>.file': {
+    doc: 'File holding the key set for `<name>` (`oidc-signing`, `audit-checkpoint`, `cookie-secret`, `data-kek`), shared by replicas; mode 0600 or stricter. See docs/keys.md.',
+    defaultText: 'unset (generated in `<dataDir>/keys/`)',
+  },
+  'keys.<name>.env': {
+    doc: 'Environment variable holding the key set for `<name>` instead of a file.',
+    defaultText: 'unset',
+  },
+  'log.level': { doc: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
+  'metrics.enabled': { doc: 'Serve Prometheus metrics at `/metrics`.' },
+  'metrics.allow': {
+    doc: 'IP addresses or CIDR ranges that may read `/metrics` (others get 404).',
+  },
+  'providers.<name>.type': {
+    doc: '`openai-compatible` (OpenAI, Azure OpenAI, Groq, Mistral, vLLM, Ollama…) or `anthropic`.',
+    defaultText: 'required',
+  },
+  'providers.<name>.baseUrl': {
+    doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback unless `allowInsecureHttp`.',
+    defaultText: 'required',
+  },
+  'providers.<name>.apiKeyEnv': {
+    doc: 'Name of the environment variable holding the provider key.',
+    defaultText: 'unset',
+  },
+  'providers.<name>.apiKeyFile': {
+    doc: 'Path of a file holding the provider key (e.g. a mounted secret).',
+    defaultText: 'unset',
+  },
+  'providers.<name>.authHeader': {
+    doc: 'How the key is sent: `bearer` (Authorization), `api-key` (Azure) or `x-api-key`.',
+    defaultText: '`bearer`; `x-api-key` for anthropic',
+  },
+  'providers.<name>.query': {
+    doc: 'Fixed query parameters on every call, e.g. `{ api-version: 2024-10-21 }` for Azure.',
+    defaultText: '{}',
+  },
+  'providers.<name>.headers': {
+    doc: 'Fixed extra headers on every call (never secrets). Anthropic gets `anthropic-version: 2023-06-01` unless set.',
+    defaultText: '{}',
+  },
+  'providers.<name>.connectTimeoutMs': { doc: 'Time to open a connection to the upstream.' },
+  'providers.<name>.headersTimeoutMs': { doc: 'Time until the upstream response headers arrive.' },
+  'providers.<name>.bodyTimeoutMs': {
+    doc: 'Longest silence between two upstream body chunks or stream events.',
+  },
+  'providers.<name>.maxRetries': {
+    doc: 'Retries for failures where the upstream provably did not process the request (connection refused, 429/503 with a short Retry-After). Never after a stream started.',
+  },
+  'providers.<name>.maxResponseBytes': { doc: 'Largest upstream response body accepted.' },
+  'providers.<name>.allowInsecureHttp': {
+    doc: 'Explicit opt-in to send the provider key over plain HTTP to a non-loopback host.',
+  },
+  'models.<alias>.provider': { doc: 'Name of a configured provider.', defaultText: 'required' },
+  'models.<alias>.model': { doc: 'The upstream model name.', defaultText: 'required' },
+  'models.<alias>.kind': {
+    doc: '`chat` (`/v1/chat/completions`) or `embeddings` (`/v1/embeddings`).',
+    defaultText: '`chat`',
+  },
+};

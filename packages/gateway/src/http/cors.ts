@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { gatewayError } from '../errors.js';
+
+const ALLOWED_HEADERS = 'authorization, content-type, dpop, x-request-id';
+const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+
+/**
+ * CORS with an exact-origin allowlist. Native apps send no `Origin`; a browser request from an
+ * origin not on the list is refused outright (403) rather than merely left without CORS headers,
+ * so a page on another site cannot make the gateway do work on a user's behalf.
+ */
+export function installCors(
+  app: FastifyInstance,
+  origins: readonly string[],
+  maxAgeSeconds: number,
+): void {
+  const allowed = new Set(origins);
+  app.addHook('onRequest', (request, reply, done) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) {
+      done();
+      return;
+    }
+    if (!allowed.has(origin)) {
+      done(gatewayError('cors.origin_denied', 'This origin may not call the API from a browser.'));
+      return;
+    }
+    reply.header('access-control-allow-origin', origin);
+    reply.header('vary', 'Origin');
+    reply.header('access-control-expose-headers', 'x-request-id, retry-after');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', ALLOWED_METHODS);
+      reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+      reply.header('access-control-max-age', String(maxAgeSeconds));
+      void reply.code(204).send();
+      return;
+    }
+    done();
+  });
+}

@@ -1,0 +1,66 @@
+import type { RampartError } from '@rampart/core';
+import { isRampartError } from '@rampart/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gatewayError, type GatewayErrorCode } from '../errors.js';
+import type { GatewayMetrics } from '../monitor/metrics.js';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+
+/** Fastify's own error codes, mapped to the stable codes clients see. */
+const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request.malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.bad_request',
+  FST_ERR_CTP_EMPTY_TYPE: 'request.unsupported_media_type',
+  FST_ERR_BAD_URL: 'request.bad_request',
+  FST_ERR_ASYNC_CONSTRAINT: 'request.bad_request',
+};
+
+export function toRampartError(error: unknown): RampartError {
+  if (isRampartError(error)) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  const mapped = FASTIFY_CODES[fastifyError.code ?? ''];
+  if (mapped !== undefined) return gatewayError(mapped);
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) return gatewayError('request.bad_request');
+  return gatewayError('internal.error', 'An unexpected error occurred.', { cause: error });
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: RampartError,
+): FastifyReply {
+  const retryAfter = error.extensions['retryAfter'];
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
+  return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(error, request.id));
+}
+
+/** Every error, from any stage or from Fastify itself, leaves as problem+json with a stable code. */
+export function installErrorHandlers(app: FastifyInstance, metrics: GatewayMetrics): void {
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toRampartError(error);
+    metrics.refusals.inc({ code: problem.code });
+    if (problem.status >= 500 && problem.code === 'internal.error') {
+      request.log.error({ err: error }, 'unhandled error');
+    } else {
+      request.log.debug({ code: problem.code }, 'request refused');
+    }
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    metrics.refusals.inc({ code: 'route.not_found' });
+    return sendProblem(
+      request,
+      reply,
+      gatewayError('route.not_found', `No route for ${request.method} ${pathOf(request.url)}.`),
+    );
+  });
+}
+
+function pathOf(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  const printable = path.replace(/[^\x21-\x7e]/g, '?');
+  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
+}

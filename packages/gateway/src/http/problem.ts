@@ -1,0 +1,48 @@
+import { isRampartError, type RampartError } from '@rampart/core';
+import { gatewayError, type GatewayErrorCode } from '../errors.js';
+
+/**
+ * RFC 9457 problem documents. Every HTTP error Rampart sends is one of these, carrying the stable
+ * `code`. An `error` member mirrors it in the OpenAI error shape so that OpenAI SDKs in apps
+ * surface a useful message instead of a parse failure.
+ */
+export interface ProblemDocument {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: string;
+  readonly requestId: string;
+  readonly error: { readonly message: string; readonly type: string; readonly code: string };
+  readonly [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export function problemType(code: string): string {
+  return `urn:rampart:error:${code}`;
+}
+
+export function toProblem(error: RampartError, requestId: string): ProblemDocument {
+  return {
+    ...error.extensions,
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+    error: { message: error.message, type: error.code.split('.')[0] ?? 'error', code: error.code },
+  };
+}
+
+/** Any thrown value as a RampartError; unknown faults become `internal.error` with no detail leaked. */
+export function asRampartError(error: unknown): RampartError {
+  if (isRampartError(error)) return error;
+  return gatewayError('internal.error', 'An unexpected error occurred.', { cause: error });
+}
+
+/** Serialized problem for places that write raw sockets or SSE (no Fastify reply available). */
+export function problemJson(code: GatewayErrorCode, requestId: string, detail?: string): string {
+  return JSON.stringify(toProblem(gatewayError(code, detail), requestId));
+}

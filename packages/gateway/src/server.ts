@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { gatewayError } from './errors.js';
+import { resolveProviderSettings, type Config } from './config/index.js';
+import { startDemo, type DemoSetup } from './demo.js';
+import { createLogger } from './logging.js';
+import { createMetrics } from './monitor/metrics.js';
+import { createModelRouter, type ModelRoute } from './pipeline/proxy/router.js';
+import { createProvider } from './providers/index.js';
+import type { Provider } from './providers/types.js';
+import {
+  openKeyring,
+  type KeyName,
+  type Keyring,
+  type KeySource,
+  type KeySources,
+} from './keys/index.js';
+import { openStore, UsageRecorder, type Store } from './store/index.js';
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Collect Node's process metrics too (off in tests that build many apps). */
+  readonly processMetrics?: boolean;
+}
+
+export interface RunningGateway {
+  readonly app: FastifyInstance;
+  /** The address actually bound (the port is real even when 0 was asked). */
+  readonly url: string;
+  readonly config: Config;
+  readonly demo: DemoSetup | undefined;
+  readonly store: Store;
+  readonly keyring: Keyring;
+  /** Graceful: refuse new requests, let in-flight ones finish within the grace, then end them. */
+  close(): Promise<void>;
+}
+
+/** Starts everything a gateway needs, in dependency order, and undoes it in reverse on failure. */
+export async function startGateway(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const env = options.env ?? process.env;
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    const store = await openStore({ url: config.database.url, dataDir: config.dataDir }, logger);
+    cleanup.push(() => store.close());
+    const keyring = await openKeyring({
+      dataDir: config.dataDir,
+      sources: keySources(config),
+      env,
+    });
+    const recorder = new UsageRecorder(store, { logger });
+    cleanup.push(() => recorder.close());
+
+    const demo = config.demo ? await startDemo() : undefined;
+    if (demo) cleanup.push(() => demo.mock.close());
+    const providerConfigs = demo?.providers ?? config.providers;
+    const modelConfigs = demo?.models ?? config.models;
+
+    const providers = new Map<string, Provider>();
+    for (const [name, providerConfig] of Object.entries(providerConfigs)) {
+      providers.set(name, createProvider(resolveProviderSettings(name, providerConfig, env)));
+    }
+    cleanup.push(async () => {
+      await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
+    });
+    const routes: ModelRoute[] = Object.entries(modelConfigs).map(([alias, model]) => ({
+      alias,
+      kind: model.kind,
+      upstreamModel: model.model,
+      provider: providers.get(model.provider) as Provider,
+    }));
+
+    const shutdown = new AbortController();
+    let draining = false;
+    const app = buildApp({
+      config,
+      logger,
+      router: createModelRouter(routes),
+      metrics: createMetrics({
+        defaultMetrics: options.processMetrics ?? true,
+        usageStats: () => recorder.stats,
+      }),
+      usage: recorder,
+      pingDatabase: () => store.ping(),
+      shutdown: shutdown.signal,
+      isDraining: () => draining,
+    });
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const address = app.server.address();
+    const port =
+      typeof address === 'object' && address !== null ? address.port : config.server.port;
+    const scheme = config.server.tls ? 'https' : 'http';
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        draining = true;
+        await drain(app, config.server.shutdownGraceMs, shutdown);
+        for (const step of cleanup.reverse()) await step();
+      })());
+    if (config.server.allowInsecureHttp) {
+      logger.warn('server.allowInsecureHttp is on: tokens and prompts travel unencrypted');
+    }
+    return { app, url: `${scheme}://${host}:${port}`, config, demo, store, keyring, close };
+  } catch (error) {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
+
+function keySources(config: Config): KeySources {
+  const sources: KeySources = {};
+  for (const [name, source] of Object.entries(config.keys) as Array<
+    [KeyName, KeySource | undefined]
+  >) {
+    if (source !== undefined) sources[name] = source;
+  }
+  return sources;
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish for up to `graceMs`, then aborts what is left
+ * (streams end with a terminal `server.shutting_down` event) and closes every connection.
+ */
+async function drain(
+  app: FastifyInstance,
+  graceMs: number,
+  shutdown: AbortController,
+): Promise<void> {
+  const closed = app.close();
+  // Node closes idle keep-alive sockets once; sockets that become idle later need a nudge.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  const graceTimer = setTimeout(() => {
+    shutdown.abort(gatewayError('server.shutting_down', 'The gateway is shutting down.'));
+    setTimeout(() => app.server.closeAllConnections(), 1000).unref();
+  }, graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(graceTimer);
+  }
+}

@@ -1,0 +1,162 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRampartError } from '@rampart/core';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, resolveProviderSettings, validateConfig } from '../../src/config/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rampart-config-'));
+function yamlFile(text: string): string {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    if (isRampartError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+const openai = {
+  type: 'openai-compatible',
+  baseUrl: 'https://api.openai.com/v1',
+  apiKeyEnv: 'OPENAI_API_KEY',
+};
+
+describe('configuration', () => {
+  it('an empty configuration is valid, loopback-bound and in demo mode', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.server.port).toBe(8787);
+    expect(config.server.publicUrl).toBe('http://127.0.0.1:8787');
+    expect(config.demo).toBe(true);
+  });
+
+  it('an unknown key is refused with its path and a suggestion', () => {
+    const file = yamlFile('server:\n  prot: 9000\n');
+    const { code, message } = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('server.prot');
+    expect(message).toContain('did you mean "port"');
+  });
+
+  it('a secret written into the file is refused with a hint to use apiKeyEnv', () => {
+    const { message } = problemsOf(() =>
+      validateConfig({ providers: { openai: { ...openai, apiKey: 'sk-not-here' } } }),
+    );
+    expect(message).toContain('providers.openai.apiKey');
+    expect(message).toContain('apiKeyEnv');
+    expect(message).not.toContain('sk-not-here');
+  });
+
+  it('a wrong type names the key and what was expected', () => {
+    const { message } = problemsOf(() => validateConfig({ limits: { maxBodyBytes: 'lots' } }));
+    expect(message).toContain('limits.maxBodyBytes');
+  });
+
+  it('environment overrides map SNAKE_CASE segments onto options and name the variable in errors', () => {
+    const config = loadConfig({
+      env: {
+        RAMPART_SERVER__PUBLIC_URL: 'https://ai.example.com',
+        RAMPART_PORT: '9999',
+        RAMPART_LIMITS__MAX_BODY_BYTES: '4096',
+      },
+    });
+    expect(config.server.publicUrl).toBe('https://ai.example.com');
+    expect(config.server.port).toBe(9999);
+    expect(config.limits.maxBodyBytes).toBe(4096);
+    const { message } = problemsOf(() => loadConfig({ env: { RAMPART_SERVER__PORT: 'eighty' } }));
+    expect(message).toContain('RAMPART_SERVER__PORT');
+  });
+
+  it('environment overrides reach provider maps', () => {
+    const config = loadConfig({
+      file: yamlFile(
+        'providers:\n  openai:\n    type: openai-compatible\n    baseUrl: https://api.openai.com/v1\nmodels:\n  m:\n    provider: openai\n    model: gpt-4o-mini\n',
+      ),
+      env: { RAMPART_PROVIDERS__OPENAI__MAX_RETRIES: '3' },
+    });
+    expect(config.providers['openai']?.maxRetries).toBe(3);
+  });
+
+  it.each([
+    [{ server: { host: '0.0.0.0' } }, 'server.host'],
+    [{ server: { trustedProxies: ['0.0.0.0/0'] } }, 'server.trustedProxies'],
+    [{ server: { cors: { origins: ['*'] } } }, 'server.cors.origins'],
+    [
+      {
+        providers: { p: { ...openai, baseUrl: 'http://api.example.com/v1' } },
+        models: { m: { provider: 'p', model: 'x' } },
+      },
+      'providers.p.baseUrl',
+    ],
+    [
+      {
+        providers: { p: { ...openai, baseUrl: 'https://user:pw@api.example.com/v1' } },
+        models: { m: { provider: 'p', model: 'x' } },
+      },
+      'providers.p.baseUrl',
+    ],
+    [
+      { providers: { p: openai }, models: { m: { provider: 'nope', model: 'x' } } },
+      'models.m.provider',
+    ],
+    [{ providers: { p: openai } }, 'models'],
+  ])('an insecure or inconsistent combination is refused: %j', (raw, key) => {
+    const { message } = problemsOf(() => validateConfig(raw));
+    expect(message).toContain(key);
+    expect(message).toMatch(/Fix:|expected/);
+  });
+
+  it('a non-loopback bind is accepted with TLS terminated by a proxy', () => {
+    const config = validateConfig({
+      server: { host: '0.0.0.0', publicUrl: 'https://ai.example.com' },
+    });
+    expect(config.server.publicUrl).toBe('https://ai.example.com');
+  });
+
+  it('YAML aliases are refused so that a small file cannot expand into a huge one', () => {
+    const file = yamlFile('a: &a [1, 2]\nserver:\n  trustedProxies: *a\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} })).code).toBe('config.invalid');
+  });
+
+  it('a missing config file is a clear error', () => {
+    const { message } = problemsOf(() => loadConfig({ file: join(dir, 'absent.yaml'), env: {} }));
+    expect(message).toContain('ENOENT');
+  });
+
+  it('a provider key comes from the named variable, and its absence names the variable only', () => {
+    const config = validateConfig({
+      providers: { openai },
+      models: { m: { provider: 'openai', model: 'x' } },
+    });
+    const provider = config.providers['openai'];
+    if (!provider) throw new Error('provider missing');
+    expect(
+      resolveProviderSettings('openai', provider, { OPENAI_API_KEY: 'sk-test-value' }).apiKey,
+    ).toBe('sk-test-value');
+    const { code, message } = problemsOf(() => resolveProviderSettings('openai', provider, {}));
+    expect(code).toBe('config.secret_missing');
+    expect(message).toContain('OPENAI_API_KEY');
+  });
+
+  it('a provider key can come from a file, trimmed', () => {
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, 'sk-from-file\n');
+    const config = validateConfig({
+      providers: {
+        a: { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyFile: keyFile },
+      },
+      models: { claude: { provider: 'a', model: 'claude-x' } },
+    });
+    const settings = resolveProviderSettings('a', config.providers['a'] as never, {});
+    expect(settings.apiKey).toBe('sk-from-file');
+    expect(settings.authHeader).toBe('x-api-key');
+    expect(settings.headers['anthropic-version']).toBe('2023-06-01');
+  });
+});
