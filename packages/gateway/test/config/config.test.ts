@@ -160,3 +160,33 @@ describe('configuration', () => {
     expect(settings.headers['anthropic-version']).toBe('2023-06-01');
   });
 });
+
+describe('configuration parsing of hostile files', () => {
+  it('any YAML text yields a config or a config.* error, never a crash', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.constantFrom(
+            'a: &x [1]\nb: *x\n',
+            'server: !!js/function "f"\n',
+            '? [a]\n: b\n',
+            'server:\n  port: 1e400\n',
+            '%YAML 9.9\n---\n',
+          ),
+        ),
+        (text) => {
+          const file = yamlFile(text);
+          try {
+            loadConfig({ file, env: {} });
+          } catch (error) {
+            expect(isRampartError(error) && error.code.startsWith('config.')).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
