@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { isRampartError } from '@rampart/core';
-import { configCheck } from './commands/config-check.js';
-import { serve } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
 /** The `rampart` command: thin verbs over the packages. Returns the process exit code. */
@@ -17,6 +15,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('start the gateway (demo mode with a mock provider when none is configured)')
     .option('-c, --config <file>', 'YAML configuration file (default: $RAMPART_CONFIG)')
     .action(async (options: { config?: string }) => {
+      // Verbs load their packages on demand so that `rampart --help` stays quick.
+      const { serve } = await import('./commands/serve.js');
       code = await serve(options.config);
     });
 
@@ -25,7 +25,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('check')
     .description('validate a configuration file without starting anything')
     .argument('<file>', 'YAML configuration file')
-    .action((file: string) => {
+    .action(async (file: string) => {
+      const { configCheck } = await import('./commands/config-check.js');
       code = configCheck(file, process.stdout, process.stderr);
     });
 

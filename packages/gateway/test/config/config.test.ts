@@ -120,6 +120,19 @@ describe('configuration', () => {
     expect(config.server.publicUrl).toBe('https://ai.example.com');
   });
 
+  it('a non-loopback bind is accepted with native TLS', () => {
+    const config = validateConfig({
+      server: { host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } },
+    });
+    expect(config.server.publicUrl).toBe('https://0.0.0.0:8787');
+  });
+
+  it('a non-loopback plain-HTTP bind is an explicit opt-in', () => {
+    expect(
+      validateConfig({ server: { host: '0.0.0.0', allowInsecureHttp: true } }).server.host,
+    ).toBe('0.0.0.0');
+  });
+
   it('YAML aliases are refused so that a small file cannot expand into a huge one', () => {
     const file = yamlFile('a: &a [1, 2]\nserver:\n  trustedProxies: *a\n');
     expect(problemsOf(() => loadConfig({ file, env: {} })).code).toBe('config.invalid');
