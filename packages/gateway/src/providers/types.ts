@@ -55,12 +55,15 @@ export interface JsonResult {
 
 export interface ChatStream {
   /**
-   * OpenAI-format chunk objects, one per upstream event, yielded as soon as each arrives.
-   * Ends after the upstream's end-of-stream marker (which is not yielded). Throws a
-   * RampartError `upstream.stream_interrupted` / `upstream.timeout` / `upstream.malformed_response`
-   * when the stream breaks after it started.
+   * OpenAI-format chunk objects in batches: each batch holds the chunks of the events that
+   * arrived in one upstream read, yielded as soon as that read arrives (a batch is never held
+   * back waiting for more). Batching keeps the per-event cost of async iteration off the hot
+   * path. Batches are never empty. Ends after the upstream's end-of-stream marker (which is not
+   * yielded). Throws a RampartError `upstream.stream_interrupted` / `upstream.timeout` /
+   * `upstream.malformed_response` / `upstream.response_too_large` when the stream breaks after
+   * it started.
    */
-  readonly chunks: AsyncIterable<JsonObject>;
+  readonly chunks: AsyncIterable<readonly JsonObject[]>;
   /** Usage seen in the stream so far (final once `chunks` is exhausted). */
   usage(): Usage | undefined;
 }

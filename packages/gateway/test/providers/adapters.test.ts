@@ -103,7 +103,7 @@ describe('the openai-compatible adapter', () => {
   it('streams chunks, meters usage, and hides the usage chunk the client did not ask for', async () => {
     const stream = await openai.chatStream(chatBody('gpt-test', { stream: true }), callOptions());
     const chunks: JsonObject[] = [];
-    for await (const chunk of stream.chunks) chunks.push(chunk);
+    for await (const batch of stream.chunks) chunks.push(...batch);
     expect(contentOf(chunks)).toBe(REPLY);
     expect(chunks.every((chunk) => !('usage' in chunk))).toBe(true);
     expect(stream.usage()).toEqual(USAGE);
@@ -152,7 +152,7 @@ describe('the anthropic adapter', () => {
   it('streams translated chunks with one id and the usage at the end', async () => {
     const stream = await anthropic.chatStream(chatBody('claude-test'), callOptions());
     const chunks: JsonObject[] = [];
-    for await (const chunk of stream.chunks) chunks.push(chunk);
+    for await (const batch of stream.chunks) chunks.push(...batch);
     expect(contentOf(chunks)).toBe(REPLY);
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
     expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop' }] });

@@ -54,7 +54,7 @@ export async function streamOutcome(
   const chunks: JsonObject[] = [];
   try {
     const stream = await provider.chatStream(body, callOptions(signal));
-    for await (const chunk of stream.chunks) chunks.push(chunk);
+    for await (const batch of stream.chunks) chunks.push(...batch);
     return { chunks, error: undefined };
   } catch (error) {
     return { chunks, error };

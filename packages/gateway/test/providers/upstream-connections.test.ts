@@ -55,9 +55,11 @@ describe('streams and connections', () => {
     const stream = await provider(server.origin).chatStream(chatBody(), callOptions());
     const iterator = stream.chunks[Symbol.asyncIterator]();
     const first = await iterator.next();
-    expect(first.value).toMatchObject({ choices: [{ delta: { content: 'first' } }] });
+    expect((first.value as object[])[0]).toMatchObject({
+      choices: [{ delta: { content: 'first' } }],
+    });
     release();
-    expect((await iterator.next()).value).toMatchObject({
+    expect(((await iterator.next()).value as object[])[0]).toMatchObject({
       choices: [{ delta: { content: 'second' } }],
     });
     expect((await iterator.next()).done).toBe(true);

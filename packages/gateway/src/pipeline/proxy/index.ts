@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { GatewayMetrics } from '../../monitor/metrics.js';
@@ -8,7 +7,8 @@ import { newExchange } from '../context.js';
 import { upstreamSignal } from './abort.js';
 import type { ModelRouter } from './router.js';
 import { chatRequestSchema, embeddingsRequestSchema } from './schemas.js';
-import { SSE_HEADERS, sseEvents } from './sse.js';
+import { sseEvents } from './sse.js';
+import { writeSse } from './sse-writer.js';
 import { validateBody } from './validate.js';
 
 export interface ProxyDeps {
@@ -77,10 +77,8 @@ export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
       metrics.streamsInterrupted.inc({ provider: route.provider.name, code: error.code });
       request.log.warn({ code: error.code, provider: route.provider.name }, 'stream interrupted');
     });
-    return reply
-      .code(200)
-      .headers(SSE_HEADERS)
-      .send(Readable.from(events, { objectMode: false }));
+    await writeSse(reply, events);
+    return reply;
   });
 
   app.post('/v1/embeddings', async (request, reply) => {

@@ -11,7 +11,7 @@ export const SSE_HEADERS = {
 } as const;
 
 /**
- * Re-emits the adapter's chunks as OpenAI SSE events, one write per upstream event, never
+ * Re-emits the adapter's chunks as OpenAI SSE events, one write per upstream read, never
  * buffering the stream. A failure after the first byte can no longer change the HTTP status,
  * so it becomes a terminal `event: error` carrying the problem document, and no `[DONE]`.
  */
@@ -24,10 +24,15 @@ export async function* sseEvents(
   onInterrupted: (error: RampartError) => void,
 ): AsyncGenerator<string> {
   try {
-    for await (const chunk of stream.chunks) {
-      // Clients named the alias; the upstream model name is configuration, not theirs to see.
-      chunk['model'] = alias;
-      yield `data: ${JSON.stringify(chunk)}\n\n`;
+    for await (const batch of stream.chunks) {
+      // One string, so one write, per upstream read: events that arrived together leave together.
+      let text = '';
+      for (const chunk of batch) {
+        // Clients named the alias; the upstream model name is configuration, not theirs to see.
+        chunk['model'] = alias;
+        text += `data: ${JSON.stringify(chunk)}\n\n`;
+      }
+      yield text;
     }
     exchange.usage = stream.usage();
     yield 'data: [DONE]\n\n';

@@ -163,15 +163,28 @@ export function anthropicChatStream(
   stream: EventStream,
   translator: AnthropicStreamTranslator,
 ): ChatStream {
-  async function* chunks(): AsyncGenerator<JsonObject, void, undefined> {
+  async function* chunks(): AsyncGenerator<readonly JsonObject[], void, undefined> {
     let complete = false;
     try {
-      for await (const event of stream.events) {
-        yield* translator.accept(parseEventData(event.data));
-        if (translator.done) {
-          complete = true;
-          break;
+      for await (const events of stream.events) {
+        const batch: JsonObject[] = [];
+        // Chunks that arrived before a bad event in the same read are still delivered.
+        let failure: Error | undefined;
+        for (const event of events) {
+          try {
+            batch.push(...translator.accept(parseEventData(event.data)));
+          } catch (error) {
+            failure = error as Error;
+            break;
+          }
+          if (translator.done) {
+            complete = true;
+            break;
+          }
         }
+        if (batch.length > 0) yield batch;
+        if (failure !== undefined) throw failure;
+        if (complete) break;
       }
       if (!complete) {
         throw gatewayError(

@@ -11,8 +11,11 @@ import { DEFAULT_MAX_EVENT_SIZE, SseParser, type SseEvent } from './sse.js';
  * upstream stops generating (and billing) for nobody.
  */
 export interface EventStream {
-  /** Single use. Throws catalogue errors, or the signal's reason once the caller aborted. */
-  readonly events: AsyncIterable<SseEvent>;
+  /**
+   * Single use; one batch per upstream read (never empty). Throws catalogue errors, or the
+   * signal's reason once the caller aborted.
+   */
+  readonly events: AsyncIterable<readonly SseEvent[]>;
   /** The end marker arrived: let the few trailing bytes drain so the connection is reused. */
   finish(): void;
   /** Close the connection now, unless the response already ended. Safe to call repeatedly. */
@@ -63,7 +66,7 @@ function drainInBackground(body: ResponseBody): void {
 async function* readEvents(
   body: ResponseBody,
   { maxResponseBytes, maxEventSize = DEFAULT_MAX_EVENT_SIZE, signal }: EventStreamOptions,
-): AsyncGenerator<SseEvent, void, undefined> {
+): AsyncGenerator<readonly SseEvent[], void, undefined> {
   const parser = new SseParser(maxEventSize);
   let total = 0;
   try {
@@ -71,9 +74,11 @@ async function* readEvents(
     for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       total += chunk.byteLength;
       if (total > maxResponseBytes) throw tooLarge(maxResponseBytes);
-      yield* parser.push(chunk);
+      const batch = [...parser.push(chunk)];
+      if (batch.length > 0) yield batch;
     }
-    yield* parser.end();
+    const rest = [...parser.end()];
+    if (rest.length > 0) yield rest;
   } catch (err) {
     discard(body);
     throw transportFault(err, 'stream', signal).error;

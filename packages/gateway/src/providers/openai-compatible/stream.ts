@@ -24,25 +24,43 @@ export function streamingRequest(body: JsonObject): {
 export function openAIChatStream(stream: EventStream, clientWantsUsage: boolean): ChatStream {
   let usage: Usage | undefined;
 
-  async function* chunks(): AsyncGenerator<JsonObject, void, undefined> {
+  async function* chunks(): AsyncGenerator<readonly JsonObject[], void, undefined> {
     let complete = false;
     try {
-      for await (const event of stream.events) {
-        if (event.data === '[DONE]') {
-          complete = true;
-          break;
-        }
-        const chunk = parseEventData(event.data);
-        if (event.event === 'error' || chunk.error !== undefined) throw errorEvent(chunk);
-        usage = openAIUsage(chunk.usage) ?? usage;
-        if (!clientWantsUsage) {
-          // The usage-only chunk exists because we asked for it, not the client.
-          if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && isObject(chunk.usage)) {
-            continue;
+      for await (const events of stream.events) {
+        const batch: JsonObject[] = [];
+        // Chunks that arrived before a bad event in the same read are still delivered.
+        let failure: Error | undefined;
+        for (const event of events) {
+          if (event.data === '[DONE]') {
+            complete = true;
+            break;
           }
-          delete chunk.usage;
+          let chunk: JsonObject;
+          try {
+            chunk = parseEventData(event.data);
+            if (event.event === 'error' || chunk.error !== undefined) throw errorEvent(chunk);
+          } catch (error) {
+            failure = error as Error;
+            break;
+          }
+          usage = openAIUsage(chunk.usage) ?? usage;
+          if (!clientWantsUsage) {
+            // The usage-only chunk exists because we asked for it, not the client.
+            if (
+              Array.isArray(chunk.choices) &&
+              chunk.choices.length === 0 &&
+              isObject(chunk.usage)
+            ) {
+              continue;
+            }
+            delete chunk.usage;
+          }
+          batch.push(chunk);
         }
-        yield chunk;
+        if (batch.length > 0) yield batch;
+        if (failure !== undefined) throw failure;
+        if (complete) break;
       }
       if (!complete) {
         throw gatewayError(
