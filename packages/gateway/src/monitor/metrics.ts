@@ -8,6 +8,15 @@ import type { UsageRecorderStats } from '../store/index.js';
  */
 export interface GatewayMetrics {
   readonly registry: Registry;
+  /**
+   * Counter and histogram children for one route/method/status, created once and reused:
+   * prom-client otherwise hashes the label object on every observation.
+   */
+  http(
+    route: string,
+    method: string,
+    status: number,
+  ): { readonly count: { inc(): void }; readonly duration: { observe(seconds: number): void } };
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
   readonly upstreamDuration: Histogram<'provider' | 'outcome'>;
@@ -23,10 +32,11 @@ export function createMetrics(options: {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'rampart_' });
   if (options.usageStats) registerUsageMetrics(registry, options.usageStats);
+  const children = new Map<string, ReturnType<GatewayMetrics['http']>>();
   const latencyBuckets = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
   ];
-  return {
+  const metrics: Omit<GatewayMetrics, 'http'> = {
     registry,
     httpRequests: new Counter({
       name: 'rampart_http_requests_total',
@@ -66,6 +76,22 @@ export function createMetrics(options: {
       labelNames: ['code'],
       registers: [registry],
     }),
+  };
+  return {
+    ...metrics,
+    http(route, method, status) {
+      const key = `${route} ${method} ${status}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        const labels = { route, method, status: String(status) };
+        child = {
+          count: metrics.httpRequests.labels(labels),
+          duration: metrics.httpDuration.labels(labels),
+        };
+        children.set(key, child);
+      }
+      return child;
+    },
   };
 }
 

@@ -13,11 +13,10 @@ export function installRecord(
 ): void {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? '(unmatched)';
-    const status = String(reply.statusCode);
-    const labels = { route, method: request.method, status };
     const elapsedMs = reply.elapsedTime;
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, elapsedMs / 1000);
+    const http = metrics.http(route, request.method, reply.statusCode);
+    http.count.inc();
+    http.duration.observe(elapsedMs / 1000);
 
     const exchange = request.exchange;
     const model = exchange?.route;
