@@ -1,0 +1,179 @@
+/**
+ * Turns measurements into the printed tables, the target verdicts and the JSON file. Reports
+ * only: nothing here fails the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Rampart's targets, judged against baselines measured in the same run. */
+export const TARGETS = { maxAddedP50Ms: 0.5, minThroughputVsBare: 0.6 };
+
+export const MODES = /** @type {const} */ ({ json: 'non-streaming', stream: 'streaming' });
+
+/**
+ * @typedef {import('./load.js').LoadResult} LoadResult
+ * @typedef {{ latency: LoadResult, throughput: LoadResult }} ModeResult
+ * @typedef {{
+ *   id: string, name: string, command?: string, skipped?: string, failed?: string,
+ *   modes: Partial<Record<keyof typeof MODES, ModeResult>>
+ * }} ScenarioResult
+ * @typedef {{ met: boolean | null, value: number | null, note?: string }} Verdict
+ */
+
+/** @param {ModeResult | undefined} m */
+const problems = (m) =>
+  m === undefined
+    ? 0
+    : [m.latency, m.throughput].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+
+/**
+ * @param {ScenarioResult[]} scenarios
+ * @param {keyof typeof MODES} mode
+ */
+function byId(scenarios, mode) {
+  /** @param {string} id */
+  return (id) => scenarios.find((s) => s.id === id)?.modes[mode];
+}
+
+/**
+ * @param {ScenarioResult[]} scenarios
+ * @returns {Record<keyof typeof MODES, { addedP50: Verdict, throughputVsBare: Verdict }>}
+ */
+export function judge(scenarios) {
+  /** @param {keyof typeof MODES} mode */
+  const one = (mode) => {
+    const get = byId(scenarios, mode);
+    const [a, b, c] = [get('a'), get('b'), get('c')];
+    /** @type {(base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean) => Verdict} */
+    const verdict = (base, f, ok) => {
+      if (c === undefined || base === undefined)
+        return { met: null, value: null, note: 'not measured' };
+      const value = f(c, base);
+      const bad = problems(c) + problems(base);
+      if (bad > 0) return { met: null, value, note: `not judged: ${bad} non-2xx/errors` };
+      return { met: ok(value), value };
+    };
+    return {
+      addedP50: verdict(
+        a,
+        (c, a) => c.latency.latencyMs.p50 - a.latency.latencyMs.p50,
+        (v) => v <= TARGETS.maxAddedP50Ms,
+      ),
+      throughputVsBare: verdict(
+        b,
+        (c, b) => c.throughput.rps / b.throughput.rps,
+        (v) => v >= TARGETS.minThroughputVsBare,
+      ),
+    };
+  };
+  return { json: one('json'), stream: one('stream') };
+}
+
+/** @param {number | null | undefined} v @param {number} digits */
+const fixed = (v, digits) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+
+/**
+ * @param {string[][]} rows first row is the header; a row of two cells is a label and a note
+ *   that spans the other columns. First column left-aligned, the others right-aligned.
+ */
+function table(rows) {
+  const full = rows.filter((r) => r.length > 2);
+  const widths = (rows[0] ?? []).map((_, i) =>
+    Math.max(...(i === 0 ? rows : full).map((r) => (r[i] ?? '').length)),
+  );
+  const cell = (/** @type {string} */ text, /** @type {number} */ i) =>
+    i === 0 ? text.padEnd(widths[0] ?? 0) : text.padStart(widths[i] ?? 0);
+  return rows
+    .map((r) => (r.length > 2 ? r.map(cell) : [cell(r[0] ?? '', 0), r[1]]).join('  '))
+    .join('\n');
+}
+
+/**
+ * @param {ScenarioResult[]} scenarios
+ * @param {keyof typeof MODES} mode
+ * @param {number} connections
+ */
+export function modeTable(scenarios, mode, connections) {
+  const get = byId(scenarios, mode);
+  const [a, b, c, d] = [get('a'), get('b'), get('c'), get('d')];
+  const header = [
+    '',
+    'p50 ms',
+    'p99 ms',
+    `req/s @${connections}`,
+    '+p50 vs (a) ms',
+    'req/s vs (b)',
+    'non-2xx/err',
+  ];
+  const rows = [header];
+  for (const s of scenarios) {
+    const label = `(${s.id}) ${s.name}`;
+    const m = s.modes[mode];
+    if (m === undefined) {
+      rows.push([label, s.skipped ? `skipped: ${s.skipped}` : `failed: ${firstLine(s.failed)}`]);
+      continue;
+    }
+    const added = a === undefined ? null : m.latency.latencyMs.p50 - a.latency.latencyMs.p50;
+    const vsBare = b === undefined ? null : (100 * m.throughput.rps) / b.throughput.rps;
+    rows.push([
+      label,
+      fixed(m.latency.latencyMs.p50, 3),
+      fixed(m.latency.latencyMs.p99, 3),
+      fixed(m.throughput.rps, 0),
+      s.id === 'a' ? '—' : `${added !== null && added >= 0 ? '+' : ''}${fixed(added, 3)}`,
+      s.id === 'b' ? '—' : `${fixed(vsBare, 0)}%`,
+      String(problems(m)),
+    ]);
+  }
+  const lines = [
+    `${MODES[mode]}: latency at 1 connection, throughput at ${connections} connections`,
+  ];
+  lines.push(table(rows));
+  if (c !== undefined && d !== undefined && a !== undefined) {
+    const ratio = (/** @type {number} */ x, /** @type {number} */ y) => `${fixed(x / y, 2)}×`;
+    const addedC = c.latency.latencyMs.p50 - a.latency.latencyMs.p50;
+    const addedD = d.latency.latencyMs.p50 - a.latency.latencyMs.p50;
+    lines.push(
+      `Rampart / Portkey: p50 ${ratio(c.latency.latencyMs.p50, d.latency.latencyMs.p50)}, ` +
+        `p99 ${ratio(c.latency.latencyMs.p99, d.latency.latencyMs.p99)}, ` +
+        `added p50 ${ratio(addedC, addedD)} (lower is better); ` +
+        `req/s ${ratio(c.throughput.rps, d.throughput.rps)} (higher is better)`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** @param {string | undefined} text */
+const firstLine = (text) => (text ?? 'unknown').split('\n')[0]?.slice(0, 100) ?? '';
+
+/** @param {ReturnType<typeof judge>} verdicts */
+export function targetLines(verdicts) {
+  /** @param {Verdict} v @param {string} text */
+  const line = (v, text) =>
+    `${v.met === null ? '—' : v.met ? 'MET    ' : 'NOT MET'}  ${text}${v.note ? ` (${v.note})` : ''}`;
+  const out = ['Targets (Rampart):'];
+  for (const mode of /** @type {(keyof typeof MODES)[]} */ (Object.keys(MODES))) {
+    const v = verdicts[mode];
+    out.push(
+      `  ${line(v.addedP50, `${MODES[mode]}: adds ${fixed(v.addedP50.value, 3)} ms p50 over (a), target ≤ ${TARGETS.maxAddedP50Ms} ms`)}`,
+      `  ${line(v.throughputVsBare, `${MODES[mode]}: ${fixed(v.throughputVsBare.value === null ? null : 100 * v.throughputVsBare.value, 0)}% of (b)'s throughput, target ≥ ${100 * TARGETS.minThroughputVsBare}%`)}`,
+    );
+  }
+  return out.join('\n');
+}
+
+/**
+ * @param {string} root repository root
+ * @param {Date} startedAt
+ * @param {unknown} data
+ * @returns {string} the file written
+ */
+export function writeJson(root, startedAt, data) {
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const file = join(dir, `gateway-overhead-${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
