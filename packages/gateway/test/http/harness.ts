@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@rampart/testkit';
+import {
+  MOCK_FAULTS,
+  startMockUpstream,
+  type MockUpstream,
+  type MockUpstreamOptions,
+} from '@rampart/testkit';
 import { validateConfig } from '../../src/config/index.js';
 import { deepMerge } from '../../src/config/env.js';
 import { createLogger } from '../../src/logging.js';
@@ -10,21 +15,6 @@ import { startGateway, type RunningGateway } from '../../src/server.js';
 
 /** A synthetic provider key: tests assert it never shows up in a response or a log line. */
 export const PROVIDER_KEY = 'sk-test-FAKEFAKEFAKEFAKEFAKEFAKE0123456789';
-
-const FAULTS = [
-  'http-500',
-  'http-503',
-  'http-429',
-  'http-400',
-  'http-401',
-  'malformed-json',
-  'wrong-shape',
-  'cut-stream',
-  'stream-garbage',
-  'hang',
-  'hang-mid-stream',
-  'reset',
-] as const;
 
 export interface Harness {
   readonly gateway: RunningGateway;
@@ -51,7 +41,7 @@ export async function startHarness(
     bodyTimeoutMs: 1500,
   };
   const faultModels = Object.fromEntries(
-    FAULTS.map((fault) => [`fault-${fault}`, { provider: 'mock', model: `fault:${fault}` }]),
+    MOCK_FAULTS.map((fault) => [`fault-${fault}`, { provider: 'mock', model: `fault:${fault}` }]),
   );
   const base = {
     dataDir,

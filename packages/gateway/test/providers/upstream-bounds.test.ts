@@ -1,47 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createProvider } from '../../src/providers/index.js';
-import type { Provider, ProviderSettings } from '../../src/providers/types.js';
-import {
-  KEY,
-  callOptions,
-  chatBody,
-  expectCatalogue,
-  failure,
-  settingsFor,
-  startServer,
-  streamOutcome,
-  type AdHocServer,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { adHocUpstreams, chunk, startStream } from './ad-hoc.js';
+import { KEY, callOptions, chatBody, expectCatalogue, failure, streamOutcome } from './helpers.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<AdHocServer> {
-  const server = await startServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-function provider(origin: string, overrides: Partial<ProviderSettings> = {}): Provider {
-  const created = createProvider(settingsFor('openai-compatible', origin, overrides));
-  cleanups.push(() => created.close());
-  return created;
-}
-
-const chunk = (content: string) =>
-  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] })}\n\n`;
-
-function startStream(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-}
+const { serve, provider } = adHocUpstreams();
 
 describe('response bounds', () => {
   it('refuses a JSON body over maxResponseBytes by its declared length, without reading it', async () => {
