@@ -1,0 +1,76 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.js';
+
+/**
+ * The official OpenAI SDK, a client that is not ours, pointed at the gateway as an app would
+ * point it: compatibility is what it accepts, not what our own tests assume.
+ */
+let h: Harness;
+let client: OpenAI;
+beforeAll(async () => {
+  h = await startHarness();
+  client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'not-a-provider-key', maxRetries: 0 });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('the official OpenAI SDK against the gateway', () => {
+  it('lists models and completes a chat', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('chat');
+    const completion = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    expect(completion.choices[0]?.message.content).toBeTruthy();
+    expect(completion.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('streams a chat, Anthropic included, with usage when asked for', async () => {
+    for (const model of ['chat', 'claude']) {
+      const stream = await client.chat.completions.create({
+        model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Hello' }],
+      });
+      let text = '';
+      let usage: number | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        usage = chunk.usage?.total_tokens ?? usage;
+      }
+      expect(text.length).toBeGreaterThan(0);
+      expect(usage).toBeGreaterThan(0);
+    }
+  });
+
+  it('creates embeddings, in the base64 encoding the SDK asks for by default', async () => {
+    const result = await client.embeddings.create({ model: 'embed', input: ['a', 'b'] });
+    expect(result.data).toHaveLength(2);
+    expect(result.data[0]?.embedding.length).toBeGreaterThan(0);
+  });
+
+  it('surfaces a refusal as an APIError carrying the stable code', async () => {
+    const error = await client.chat.completions
+      .create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('model.unknown_alias');
+  });
+
+  it('surfaces a stream broken mid-way as an error, not as a short answer', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'fault-cut-stream',
+      stream: true,
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    const consume = async () => {
+      for await (const chunk of stream) void chunk;
+    };
+    await expect(consume()).rejects.toThrow();
+  });
+});
