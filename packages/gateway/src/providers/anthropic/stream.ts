@@ -1,4 +1,5 @@
 import { gatewayError } from '../../errors.js';
+import { chunkBatches, type EventStep } from '../http/batches.js';
 import { parseEventData, type EventStream } from '../http/events.js';
 import { errorTokens, isObject } from '../http/faults.js';
 import type { ChatStream, JsonObject, Usage } from '../types.js';
@@ -163,39 +164,12 @@ export function anthropicChatStream(
   stream: EventStream,
   translator: AnthropicStreamTranslator,
 ): ChatStream {
-  async function* chunks(): AsyncGenerator<readonly JsonObject[], void, undefined> {
-    let complete = false;
-    try {
-      for await (const events of stream.events) {
-        const batch: JsonObject[] = [];
-        // Chunks that arrived before a bad event in the same read are still delivered.
-        let failure: Error | undefined;
-        for (const event of events) {
-          try {
-            batch.push(...translator.accept(parseEventData(event.data)));
-          } catch (error) {
-            failure = error as Error;
-            break;
-          }
-          if (translator.done) {
-            complete = true;
-            break;
-          }
-        }
-        if (batch.length > 0) yield batch;
-        if (failure !== undefined) throw failure;
-        if (complete) break;
-      }
-      if (!complete) {
-        throw gatewayError(
-          'upstream.stream_interrupted',
-          'the upstream stream ended before message_stop',
-        );
-      }
-    } finally {
-      if (complete) stream.finish();
-      else stream.abandon();
-    }
-  }
-  return { chunks: chunks(), usage: () => translator.usage() };
+  const step: EventStep = (event, push) => {
+    for (const chunk of translator.accept(parseEventData(event.data))) push(chunk);
+    return translator.done;
+  };
+  return {
+    chunks: chunkBatches(stream, step, 'message_stop'),
+    usage: () => translator.usage(),
+  };
 }

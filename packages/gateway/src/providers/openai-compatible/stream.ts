@@ -1,4 +1,5 @@
 import { gatewayError } from '../../errors.js';
+import { chunkBatches, type EventStep } from '../http/batches.js';
 import { parseEventData, type EventStream } from '../http/events.js';
 import { errorTokens, isObject } from '../http/faults.js';
 import type { ChatStream, JsonObject, Usage } from '../types.js';
@@ -24,57 +25,23 @@ export function streamingRequest(body: JsonObject): {
 export function openAIChatStream(stream: EventStream, clientWantsUsage: boolean): ChatStream {
   let usage: Usage | undefined;
 
-  async function* chunks(): AsyncGenerator<readonly JsonObject[], void, undefined> {
-    let complete = false;
-    try {
-      for await (const events of stream.events) {
-        const batch: JsonObject[] = [];
-        // Chunks that arrived before a bad event in the same read are still delivered.
-        let failure: Error | undefined;
-        for (const event of events) {
-          if (event.data === '[DONE]') {
-            complete = true;
-            break;
-          }
-          let chunk: JsonObject;
-          try {
-            chunk = parseEventData(event.data);
-            if (event.event === 'error' || chunk.error !== undefined) throw errorEvent(chunk);
-          } catch (error) {
-            failure = error as Error;
-            break;
-          }
-          usage = openAIUsage(chunk.usage) ?? usage;
-          if (!clientWantsUsage) {
-            // The usage-only chunk exists because we asked for it, not the client.
-            if (
-              Array.isArray(chunk.choices) &&
-              chunk.choices.length === 0 &&
-              isObject(chunk.usage)
-            ) {
-              continue;
-            }
-            delete chunk.usage;
-          }
-          batch.push(chunk);
-        }
-        if (batch.length > 0) yield batch;
-        if (failure !== undefined) throw failure;
-        if (complete) break;
+  const step: EventStep = (event, push) => {
+    if (event.data === '[DONE]') return true;
+    const chunk = parseEventData(event.data);
+    if (event.event === 'error' || chunk.error !== undefined) throw errorEvent(chunk);
+    usage = openAIUsage(chunk.usage) ?? usage;
+    if (!clientWantsUsage) {
+      // The usage-only chunk exists because we asked for it, not the client.
+      if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && isObject(chunk.usage)) {
+        return false;
       }
-      if (!complete) {
-        throw gatewayError(
-          'upstream.stream_interrupted',
-          'the upstream stream ended before [DONE]',
-        );
-      }
-    } finally {
-      if (complete) stream.finish();
-      else stream.abandon();
+      delete chunk.usage;
     }
-  }
+    push(chunk);
+    return false;
+  };
 
-  return { chunks: chunks(), usage: () => usage };
+  return { chunks: chunkBatches(stream, step, '[DONE]'), usage: () => usage };
 }
 
 function errorEvent(chunk: JsonObject) {
