@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { installCors } from './http/cors.js';
-import { installErrorHandlers } from './http/error-handler.js';
+import { installErrorHandlers, sendProblem } from './http/error-handler.js';
 import { installHealth } from './http/health.js';
 import { ipAllowlist } from './http/ip-allowlist.js';
 import { requestIdGenerator } from './http/request-id.js';
@@ -11,7 +11,6 @@ import { installPipeline } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
 import type { ModelRouter } from './pipeline/proxy/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
-import { sendProblem } from './http/error-handler.js';
 
 export interface AppDeps {
   readonly config: Config;

@@ -5,7 +5,7 @@ import type { CallOptions, JsonResult, Provider } from '../../providers/types.js
 import { gatewayError } from '../../errors.js';
 import { newExchange } from '../context.js';
 import { upstreamSignal } from './abort.js';
-import type { ModelRouter } from './router.js';
+import type { ModelKind, ModelRouter } from './router.js';
 import { chatRequestSchema, embeddingsRequestSchema } from './schemas.js';
 import { sseEvents } from './sse.js';
 import { writeSse } from './sse-writer.js';
@@ -43,10 +43,20 @@ export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
     }
   };
 
-  const optionsFor = (request: FastifyRequest, reply: FastifyReply): CallOptions => ({
-    signal: upstreamSignal(reply, shutdown),
-    requestId: request.id,
-  });
+  /** Resolves the alias and starts the exchange the later stages read: shared by both routes. */
+  const begin = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: { model: string },
+    kind: ModelKind,
+  ) => {
+    const route = router.resolve(body.model, kind);
+    const exchange = (request.exchange = newExchange());
+    exchange.route = route;
+    const upstreamBody: Record<string, unknown> = { ...body, model: route.upstreamModel };
+    const options: CallOptions = { signal: upstreamSignal(reply, shutdown), requestId: request.id };
+    return { route, exchange, upstreamBody, options };
+  };
 
   const sendJson = (request: FastifyRequest, alias: string, result: JsonResult) => {
     if (request.exchange) request.exchange.usage = result.usage;
@@ -57,11 +67,7 @@ export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = validateBody(chatSchema, request.body);
-    const route = router.resolve(body.model, 'chat');
-    const exchange = (request.exchange = newExchange());
-    exchange.route = route;
-    const upstreamBody: Record<string, unknown> = { ...body, model: route.upstreamModel };
-    const options = optionsFor(request, reply);
+    const { route, exchange, upstreamBody, options } = begin(request, reply, body, 'chat');
     if (body.stream !== true) {
       return sendJson(
         request,
@@ -83,11 +89,7 @@ export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = validateBody(embeddingsRequestSchema, request.body);
-    const route = router.resolve(body.model, 'embeddings');
-    const exchange = (request.exchange = newExchange());
-    exchange.route = route;
-    const upstreamBody: Record<string, unknown> = { ...body, model: route.upstreamModel };
-    const options = optionsFor(request, reply);
+    const { route, upstreamBody, options } = begin(request, reply, body, 'embeddings');
     return sendJson(
       request,
       route.alias,

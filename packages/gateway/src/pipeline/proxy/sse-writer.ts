@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { SSE_HEADERS } from './sse.js';
 
@@ -11,7 +11,8 @@ export async function writeSse(reply: FastifyReply, events: AsyncIterable<string
   const headers = { ...reply.getHeaders(), ...SSE_HEADERS };
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, headers as Record<string, string>);
+  // Fastify's header type admits numbers where Node's does not; the values came from Node's own.
+  res.writeHead(200, headers as OutgoingHttpHeaders);
   for await (const text of events) {
     if (res.destroyed) break;
     if (!res.write(text)) await drained(res);
