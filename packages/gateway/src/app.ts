@@ -1,15 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { installCors } from './http/cors.js';
-import { installErrorHandlers, sendProblem } from './http/error-handler.js';
+import { installErrorHandlers } from './http/error-handler.js';
 import { installHealth } from './http/health.js';
 import { ipAllowlist } from './http/ip-allowlist.js';
 import { requestIdGenerator } from './http/request-id.js';
-import { gatewayError } from './errors.js';
+import { installAccessLog } from './http/access-log.js';
 import type { GatewayMetrics } from './monitor/metrics.js';
-import { installPipeline } from './pipeline/index.js';
+import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
-import type { ModelRouter } from './pipeline/proxy/router.js';
+import type { ModelRouter } from './pipeline/parse/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
 
 export interface AppDeps {
@@ -21,8 +21,10 @@ export interface AppDeps {
   readonly pingDatabase: () => Promise<void>;
   /** Aborted when the shutdown grace runs out: ends in-flight upstream calls and streams. */
   readonly shutdown: AbortSignal;
-  /** True once shutdown began: new requests are refused with 503. */
+  /** True once shutdown began: new `/v1` requests and `/readyz` answer 503. */
   readonly isDraining: () => boolean;
+  /** The `/v1` stage list; the gateway's own by default. Tests pass theirs to stub neighbours. */
+  readonly stages?: readonly Stage[];
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */
@@ -42,14 +44,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('exchange', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (deps.isDraining()) {
-      reply.header('connection', 'close');
-      void sendProblem(request, reply, gatewayError('server.shutting_down'));
-      return;
-    }
     done();
   });
+  installAccessLog(app, deps.metrics);
   installErrorHandlers(app, deps.metrics);
+  // Outside `/v1` no route takes a body: accept any content type unread (a 404 stays a 404),
+  // so only the pipeline's bounded decoder ever parses one.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   installCors(app, config.server.cors.origins, config.server.cors.maxAgeSeconds);
   installHealth(app, {
     pingDatabase: deps.pingDatabase,
@@ -57,6 +59,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics: deps.metrics,
     metricsAllow: config.metrics.enabled ? ipAllowlist(config.metrics.allow) : undefined,
   });
-  installPipeline(app, deps);
+  installPipeline(app, deps.stages ?? gatewayStages(deps), deps);
   return app;
 }

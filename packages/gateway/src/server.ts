@@ -6,7 +6,7 @@ import { resolveProviderSettings, type Config } from './config/index.js';
 import { startDemo, type DemoSetup } from './demo.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './monitor/metrics.js';
-import { createModelRouter, type ModelRoute } from './pipeline/proxy/router.js';
+import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import {

@@ -34,21 +34,38 @@ export function sendProblem(
 ): FastifyReply {
   const retryAfter = error.extensions['retryAfter'];
   if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
+  // A draining replica asks the client (or load balancer) to reconnect elsewhere.
+  if (error.code === 'server.shutting_down') reply.header('connection', 'close');
   return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(error, request.id));
 }
 
-/** Every error, from any stage or from Fastify itself, leaves as problem+json with a stable code. */
+/**
+ * Turns anything thrown while handling a request into the refusal the client will see: counts
+ * it and logs it (unexpected faults at error, with their cause; refusals at debug).
+ */
+export function refuse(
+  error: unknown,
+  request: FastifyRequest,
+  metrics: GatewayMetrics,
+): RampartError {
+  const problem = toRampartError(error);
+  metrics.refusals.inc({ code: problem.code });
+  if (problem.status >= 500 && problem.code === 'internal.error') {
+    request.log.error({ err: error }, 'unhandled error');
+  } else {
+    request.log.debug({ code: problem.code }, 'request refused');
+  }
+  return problem;
+}
+
+/**
+ * Every error outside `/v1`, from any route or from Fastify itself, leaves as problem+json with
+ * a stable code (`/v1` has its own handler in the pipeline, which ends the exchange first).
+ */
 export function installErrorHandlers(app: FastifyInstance, metrics: GatewayMetrics): void {
-  app.setErrorHandler((error, request, reply) => {
-    const problem = toRampartError(error);
-    metrics.refusals.inc({ code: problem.code });
-    if (problem.status >= 500 && problem.code === 'internal.error') {
-      request.log.error({ err: error }, 'unhandled error');
-    } else {
-      request.log.debug({ code: problem.code }, 'request refused');
-    }
-    return sendProblem(request, reply, problem);
-  });
+  app.setErrorHandler((error, request, reply) =>
+    sendProblem(request, reply, refuse(error, request, metrics)),
+  );
   app.setNotFoundHandler((request, reply) => {
     metrics.refusals.inc({ code: 'route.not_found' });
     return sendProblem(

@@ -1,16 +1,27 @@
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
-import { installLimits } from './limits/index.js';
-import { installProxy } from './proxy/index.js';
-import type { ModelRouter } from './proxy/router.js';
-import { installRecord } from './record/index.js';
+import { limitsStage } from './limits/index.js';
+import { parseStage } from './parse/index.js';
+import type { ModelRouter } from './parse/router.js';
+import { proxyStage } from './proxy/index.js';
+import { recordStage } from './record/index.js';
 import type { UsageSink } from './record/usage.js';
+import type { Stage } from './stage.js';
+
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly router: ModelRouter;
+  readonly metrics: GatewayMetrics;
+  readonly usage: UsageSink;
+  /** True once shutdown began: new `/v1` requests are refused with 503. */
+  readonly isDraining: () => boolean;
+}
 
 /**
  * The gateway's request path, and the one place that says its order (DESIGN.md):
  *
- *   1. limits        size, header and body bounds                       — here
+ *   1. limits        size, header and body bounds; draining            — here
+ *      parse         body validation, model-alias resolution           — here
  *   2. authenticate  access token, DPoP, revocation                      — identity issue
  *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
  *   4. authorize     roles and policy                                    — identity issue
@@ -18,22 +29,19 @@ import type { UsageSink } from './record/usage.js';
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
  *   7. proxy         the upstream call, JSON and SSE                      — here
  *   8. guard-output  PII restore, leak detection, on streams too         — guardrails issue
- *   9. record        metrics, access log, usage event                    — here (audit: monitoring issue)
+ *   9. record        usage event and token counts (audit: monitoring issue) — here
  *
- * Fastify runs hooks in the order they are added, so installing in this order is the order.
+ * Adding a stage is a folder under `pipeline/` exporting a `Stage` and one line here;
+ * `plugin.ts` installs whatever this list holds, in this order.
  */
-export const STAGES = ['limits', 'proxy', 'record'] as const;
-
-export interface PipelineDeps {
-  readonly config: Config;
-  readonly router: ModelRouter;
-  readonly metrics: GatewayMetrics;
-  readonly usage: UsageSink;
-  readonly shutdown: AbortSignal;
+export function gatewayStages(deps: PipelineDeps) {
+  return [
+    limitsStage(deps),
+    parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
+    proxyStage(deps),
+    recordStage(deps),
+  ] as const satisfies readonly Stage[];
 }
 
-export function installPipeline(app: FastifyInstance, deps: PipelineDeps): void {
-  installLimits(app, deps.config);
-  installProxy(app, deps);
-  installRecord(app, deps.metrics, deps.usage);
-}
+export { installPipeline, type PipelineWiring } from './plugin.js';
+export type { Stage, StageName } from './stage.js';

@@ -2,10 +2,11 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyServerOptions } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
 import { PROBLEM_CONTENT_TYPE, problemJson } from '../../http/problem.js';
+import type { Stage } from '../stage.js';
 import { parseJsonBody } from './json-body.js';
 
 /**
@@ -44,37 +45,33 @@ export function limitsServerOptions(config: Config): Partial<FastifyServerOption
   };
 }
 
-export function installLimits(app: FastifyInstance, config: Config): void {
-  const { maxHeaderCount, maxJsonDepth } = config.limits;
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.raw.rawHeaders.length / 2 > maxHeaderCount) {
-      done(
-        gatewayError('request.headers_too_large', `More than ${maxHeaderCount} request headers.`),
-      );
-      return;
-    }
-    done();
-  });
-  // JSON only: every other content type is refused with 415 by Fastify's content-type check.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    ['application/json'],
-    { parseAs: 'string' },
-    (
-      _request: unknown,
-      body: string | Buffer,
-      done: (error: Error | null, value?: unknown) => void,
-    ) => {
-      try {
-        done(
-          null,
-          parseJsonBody(typeof body === 'string' ? body : body.toString('utf8'), maxJsonDepth),
+export interface LimitsDeps {
+  readonly config: Config;
+  /** True once shutdown began: new `/v1` requests are refused with 503. */
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * The limits stage's phases: refuse before any body is read when the gateway is draining or the
+ * request carries more headers than allowed, and decode bodies as bounded JSON.
+ */
+export function limitsStage(deps: LimitsDeps): Stage {
+  const { maxHeaderCount, maxJsonDepth } = deps.config.limits;
+  return {
+    name: 'limits',
+    headers(_exchange, request) {
+      if (deps.isDraining()) {
+        throw gatewayError('server.shutting_down');
+      }
+      if (request.raw.rawHeaders.length / 2 > maxHeaderCount) {
+        throw gatewayError(
+          'request.headers_too_large',
+          `More than ${maxHeaderCount} request headers.`,
         );
-      } catch (error) {
-        done(error as Error);
       }
     },
-  );
+    decode: (text) => parseJsonBody(text, maxJsonDepth),
+  };
 }
 
 const CLIENT_ERRORS: Record<string, { code: GatewayErrorCode; status: number; reason: string }> = {

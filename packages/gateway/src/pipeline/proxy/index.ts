@@ -1,31 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config/index.js';
-import type { GatewayMetrics } from '../../monitor/metrics.js';
-import type { CallOptions, JsonResult, Provider } from '../../providers/types.js';
 import { gatewayError } from '../../errors.js';
-import { newExchange } from '../context.js';
-import { upstreamSignal } from './abort.js';
-import type { ModelKind, ModelRouter } from './router.js';
-import { chatRequestSchema, embeddingsRequestSchema } from './schemas.js';
-import { sseEvents } from './sse.js';
-import { writeSse } from './sse-writer.js';
-import { validateBody } from './validate.js';
-
-export interface ProxyDeps {
-  readonly config: Config;
-  readonly router: ModelRouter;
-  readonly metrics: GatewayMetrics;
-  /** Aborted when the shutdown grace runs out. */
-  readonly shutdown: AbortSignal;
-}
+import type { GatewayMetrics } from '../../monitor/metrics.js';
+import type { CallOptions, Provider } from '../../providers/types.js';
+import type { Forwarded, Stage, StreamTransform } from '../stage.js';
 
 /**
- * Stage 7, proxy: the OpenAI-compatible routes. The client names a model alias; the alias
- * decides the provider and upstream model, so no client input can choose where a request goes.
+ * Stage proxy: the upstream call through the route's provider adapter, JSON or SSE, with what
+ * the parse stage (and, later, the input guards) left in `exchange.upstreamBody`. It times the
+ * call and keeps `exchange.usage` current while a stream runs, so that a cut or abandoned
+ * stream still records the tokens known so far.
  */
-export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
-  const { router, metrics, shutdown } = deps;
-  const chatSchema = chatRequestSchema(deps.config.limits.maxMessages);
+export function proxyStage(deps: { readonly metrics: GatewayMetrics }): Stage {
+  const { metrics } = deps;
 
   const timed = async <T>(provider: Provider, call: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -43,89 +28,51 @@ export function installProxy(app: FastifyInstance, deps: ProxyDeps): void {
     }
   };
 
-  /** Resolves the alias and starts the exchange the later stages read: shared by both routes. */
-  const begin = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    body: { model: string },
-    kind: ModelKind,
-  ) => {
-    const route = router.resolve(body.model, kind);
-    const exchange = (request.exchange = newExchange());
-    exchange.route = route;
-    const upstreamBody: Record<string, unknown> = { ...body, model: route.upstreamModel };
-    const options: CallOptions = { signal: upstreamSignal(reply, shutdown), requestId: request.id };
-    return { route, exchange, upstreamBody, options };
+  return {
+    name: 'proxy',
+
+    async forward(exchange): Promise<Forwarded> {
+      const { route, request, upstreamBody } = exchange;
+      if (route === undefined || request === undefined || upstreamBody === undefined) {
+        // The parse stage runs first; reaching here without it is a wiring bug, not bad input.
+        throw gatewayError('internal.error', 'The request reached the proxy unparsed.');
+      }
+      const { provider } = route;
+      const options: CallOptions = { signal: exchange.signal, requestId: exchange.requestId };
+      if (request.kind === 'embeddings') {
+        const result = await timed(provider, () => provider.embeddings(upstreamBody, options));
+        exchange.usage = result.usage;
+        return { type: 'json', body: result.body };
+      }
+      if (request.body.stream !== true) {
+        const result = await timed(provider, () => provider.chat(upstreamBody, options));
+        exchange.usage = result.usage;
+        return { type: 'json', body: result.body };
+      }
+      const stream = await timed(provider, () => provider.chatStream(upstreamBody, options));
+      exchange.upstreamStream = stream;
+      return { type: 'stream', stream };
+    },
+
+    stream(exchange): StreamTransform | undefined {
+      const stream = exchange.upstreamStream;
+      if (stream === undefined) return undefined;
+      return {
+        batch(chunks) {
+          exchange.usage = stream.usage() ?? exchange.usage;
+          return chunks;
+        },
+        end() {
+          exchange.usage = stream.usage() ?? exchange.usage;
+          return [];
+        },
+      };
+    },
+
+    done(exchange) {
+      // A stream cut short (by the upstream, the client or shutdown) knows what it saw so far.
+      const stream = exchange.upstreamStream;
+      if (stream !== undefined) exchange.usage = stream.usage() ?? exchange.usage;
+    },
   };
-
-  const sendJson = (request: FastifyRequest, alias: string, result: JsonResult) => {
-    if (request.exchange) request.exchange.usage = result.usage;
-    const body = result.body;
-    if ('model' in body) body['model'] = alias;
-    return body;
-  };
-
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const body = validateBody(chatSchema, request.body);
-    const { route, exchange, upstreamBody, options } = begin(request, reply, body, 'chat');
-    if (body.stream !== true) {
-      return sendJson(
-        request,
-        route.alias,
-        await timed(route.provider, () => route.provider.chat(upstreamBody, options)),
-      );
-    }
-    const stream = await timed(route.provider, () =>
-      route.provider.chatStream(upstreamBody, options),
-    );
-    exchange.streamed = true;
-    const events = sseEvents(stream, route.alias, request.id, exchange, shutdown, (error) => {
-      metrics.streamsInterrupted.inc({ provider: route.provider.name, code: error.code });
-      request.log.warn({ code: error.code, provider: route.provider.name }, 'stream interrupted');
-    });
-    await writeSse(reply, events);
-    return reply;
-  });
-
-  app.post('/v1/embeddings', async (request, reply) => {
-    const body = validateBody(embeddingsRequestSchema, request.body);
-    const { route, upstreamBody, options } = begin(request, reply, body, 'embeddings');
-    return sendJson(
-      request,
-      route.alias,
-      await timed(route.provider, () => route.provider.embeddings(upstreamBody, options)),
-    );
-  });
-
-  app.get('/v1/models', () => ({
-    object: 'list',
-    data: router.list().map((route) => ({
-      id: route.alias,
-      object: 'model',
-      created: 0,
-      owned_by: 'rampart',
-      kind: route.kind,
-    })),
-  }));
-
-  // The paths exist for other methods: say 405, not 404.
-  for (const [url, allow] of [
-    ['/v1/chat/completions', 'POST'],
-    ['/v1/embeddings', 'POST'],
-    ['/v1/models', 'GET'],
-  ] as const) {
-    app.route({
-      method: [
-        'PUT',
-        'PATCH',
-        'DELETE',
-        ...(allow === 'GET' ? (['POST'] as const) : (['GET'] as const)),
-      ],
-      url,
-      handler: (_request, reply) => {
-        reply.header('allow', allow);
-        throw gatewayError('route.method_not_allowed', `Use ${allow} ${url}.`);
-      },
-    });
-  }
 }

@@ -1,26 +1,24 @@
-import type { FastifyInstance } from 'fastify';
 import type { GatewayMetrics } from '../../monitor/metrics.js';
+import type { Stage } from '../stage.js';
 import type { UsageSink } from './usage.js';
 
 /**
- * Stage 9, record: once the response is finished (the whole stream included), count it, time it,
- * log one access line and leave a usage event — never content, headers or user identity.
+ * Stage record (its `/v1` part; the access log and HTTP metrics are app-wide, in
+ * http/access-log.ts, so that every answer gets them): once the exchange has ended, count its
+ * tokens and leave a usage event for every request that resolved a model — never content,
+ * headers or user identity. A client that left mid-answer still leaves its row, with the tokens
+ * known so far, because provider tokens were spent on it.
  */
-export function installRecord(
-  app: FastifyInstance,
-  metrics: GatewayMetrics,
-  usage: UsageSink,
-): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? '(unmatched)';
-    const elapsedMs = reply.elapsedTime;
-    const http = metrics.http(route, request.method, reply.statusCode);
-    http.count.inc();
-    http.duration.observe(elapsedMs / 1000);
-
-    const exchange = request.exchange;
-    const model = exchange?.route;
-    if (exchange && model) {
+export function recordStage(deps: {
+  readonly metrics: GatewayMetrics;
+  readonly usage: UsageSink;
+}): Stage {
+  const { metrics, usage } = deps;
+  return {
+    name: 'record',
+    done(exchange, ending) {
+      const model = exchange.route;
+      if (model === undefined) return;
       const tokens = exchange.usage;
       if (tokens) {
         const base = { provider: model.provider.name, model: model.alias };
@@ -28,31 +26,19 @@ export function installRecord(
         metrics.tokens.inc({ ...base, kind: 'completion' }, tokens.completionTokens);
       }
       usage.add({
-        requestId: request.id,
+        requestId: exchange.requestId,
         occurredAt: Date.now(),
-        route,
+        route: exchange.routeTemplate,
         modelAlias: model.alias,
         provider: model.provider.name,
         upstreamModel: model.upstreamModel,
-        status: reply.statusCode,
-        outcome: exchange.outcome ?? null,
+        status: ending.status,
+        outcome: ending.outcome ?? null,
         promptTokens: tokens?.promptTokens ?? null,
         completionTokens: tokens?.completionTokens ?? null,
-        latencyMs: Math.round(elapsedMs),
+        latencyMs: Math.round(performance.now() - exchange.startedAt),
         streamed: exchange.streamed,
       });
-    }
-    request.log.info(
-      {
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        ms: Math.round(elapsedMs * 10) / 10,
-        model: model?.alias,
-        outcome: exchange?.outcome,
-      },
-      'request',
-    );
-    done();
-  });
+    },
+  };
 }

@@ -1,0 +1,78 @@
+import type { GatewayErrorCode } from '../errors.js';
+import type { ChatStream, JsonObject, Usage } from '../providers/types.js';
+import type { ModelRoute } from './parse/router.js';
+import type { ChatRequest, EmbeddingsRequest } from './parse/schemas.js';
+
+/** The `/v1` endpoints, named once: stages branch on this, never on a URL. */
+export type Endpoint = 'chat' | 'embeddings' | 'models' | 'method_not_allowed';
+
+/** The validated client request, by endpoint (set by the parse stage). */
+export type ParsedRequest =
+  | { readonly kind: 'chat'; readonly body: ChatRequest }
+  | { readonly kind: 'embeddings'; readonly body: EmbeddingsRequest };
+
+/**
+ * What the stages learn about one `/v1` request, created in its first hook and handed to every
+ * phase of every stage. Each slot is written by the stage named beside it and read by later
+ * ones; stages that land later (authenticate: subject and device; attest: integrity; guards:
+ * verdicts) add their slots here. Nothing in it is logged as is: it holds the prompt.
+ */
+export interface Exchange {
+  readonly requestId: string;
+  readonly endpoint: Endpoint;
+  /** The route template (`/v1/chat/completions`): a bounded label, never the raw URL. */
+  readonly routeTemplate: string;
+  /** `performance.now()` when the exchange began. */
+  readonly startedAt: number;
+  /**
+   * Aborted when the client goes away or the shutdown grace runs out; the reason is a
+   * RampartError (`request.client_closed`, `server.shutting_down`). Upstream calls use it.
+   */
+  readonly signal: AbortSignal;
+  /** parse: the validated body. */
+  request: ParsedRequest | undefined;
+  /** parse: what the alias resolved to. */
+  route: ModelRoute | undefined;
+  /** parse, then input guards: the body to send upstream (upstream model name, not the alias). */
+  upstreamBody: JsonObject | undefined;
+  /** proxy: the upstream stream, while one is open. */
+  upstreamStream: ChatStream | undefined;
+  /** True once a streamed response started. */
+  streamed: boolean;
+  /** proxy: token usage as far as it is known (a cut stream knows part of it, or nothing). */
+  usage: Usage | undefined;
+  /** The catalogue code the exchange ended with: a refusal, or a failure after the first byte. */
+  outcome: GatewayErrorCode | undefined;
+  /** The final HTTP status, set when the exchange ends (499 when the client left first). */
+  status: number | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    exchange: Exchange | null;
+  }
+}
+
+export function newExchange(
+  requestId: string,
+  endpoint: Endpoint,
+  routeTemplate: string,
+  signal: AbortSignal,
+  startedAt = performance.now(),
+): Exchange {
+  return {
+    requestId,
+    endpoint,
+    routeTemplate,
+    startedAt,
+    signal,
+    request: undefined,
+    route: undefined,
+    upstreamBody: undefined,
+    upstreamStream: undefined,
+    streamed: false,
+    usage: undefined,
+    outcome: undefined,
+    status: undefined,
+  };
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gatewayError } from '../errors.js';
+import { refuse, sendProblem } from '../http/error-handler.js';
+import type { GatewayMetrics } from '../monitor/metrics.js';
+import type { JsonObject } from '../providers/types.js';
+import { gatewayCode } from './codes.js';
+import { newExchange, type Endpoint, type Exchange } from './exchange.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which `/v1` endpoint a route serves (routes.ts); absent outside `/v1`. */
+    endpoint?: Endpoint;
+  }
+}
+import { closedEnding, endExchange } from './lifecycle.js';
+import type { ModelRouter } from './parse/router.js';
+import { planPhases, runRequestPhases, type PhasePlan } from './phases.js';
+import { otherMethods, V1_PREFIX, V1_ROUTES } from './routes.js';
+import { ExchangeSignals } from './signal.js';
+import { writeSse } from './sse-writer.js';
+import type { Stage, StreamTransform } from './stage.js';
+
+export interface PipelineWiring {
+  /** Lists the aliases for `GET /v1/models`. */
+  readonly router: ModelRouter;
+  readonly metrics: GatewayMetrics;
+  /** Aborted when the shutdown grace runs out: ends in-flight upstream calls and streams. */
+  readonly shutdown: AbortSignal;
+}
+
+/**
+ * Installs a stage list as the `/v1` routes: one scoped Fastify plugin whose hooks run the
+ * stages' phases in list order. Nothing outside `/v1` (health, readiness, metrics, 404s) passes
+ * through the stages. Stages never see Fastify's hooks; this is the one place that does.
+ */
+export function installPipeline(
+  app: FastifyInstance,
+  stages: readonly Stage[],
+  wiring: PipelineWiring,
+): { readonly signals: ExchangeSignals } {
+  const plan = planPhases(stages);
+  const signals = new ExchangeSignals(wiring.shutdown);
+
+  app.register(
+    (v1, _options, registered) => {
+      v1.addHook('onRequest', (request, reply, next) => {
+        const exchange = newExchange(
+          request.id,
+          request.routeOptions.config.endpoint ?? 'method_not_allowed',
+          request.routeOptions.url ?? V1_PREFIX,
+          signals.forResponse(reply.raw),
+        );
+        request.exchange = exchange;
+        // Success, a stream cut by the client, or a request abandoned mid-body: all end here,
+        // after the last byte. Refusals end earlier, in the error handler, and this is a no-op.
+        reply.raw.once('close', () => {
+          void endExchange(exchange, closedEnding(reply.raw, exchange), plan, request.log);
+        });
+        runRequestPhases(plan.headers, exchange, request, next);
+      });
+
+      // Bodies are JSON only, decoded by the one stage that decodes (limits: bounded depth).
+      // Any other content type is refused with 415 by Fastify's content-type check.
+      v1.removeAllContentTypeParsers();
+      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+        try {
+          done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
+        } catch (error) {
+          done(error as Error);
+        }
+      });
+
+      v1.addHook('preHandler', (request, _reply, next) => {
+        runRequestPhases(plan.body, exchangeOf(request), request, next);
+      });
+
+      v1.setErrorHandler(async (error, request, reply) => {
+        const problem = refuse(error, request, wiring.metrics);
+        const exchange = request.exchange;
+        if (exchange !== null) {
+          // Awaited before the problem is written: an audit event commits first.
+          await endExchange(
+            exchange,
+            { status: problem.status, outcome: gatewayCode(problem), refused: true },
+            plan,
+            request.log,
+          );
+        }
+        return sendProblem(request, reply, problem);
+      });
+
+      const forward = forwardHandler(plan, wiring.metrics);
+      for (const route of V1_ROUTES) {
+        const handler = route.endpoint === 'models' ? listModels(wiring.router) : forward;
+        v1.route({
+          method: route.method,
+          url: route.path,
+          config: { endpoint: route.endpoint },
+          handler,
+        });
+        v1.route({
+          method: otherMethods(route.method),
+          url: route.path,
+          config: { endpoint: 'method_not_allowed' },
+          handler: (_request, reply) => {
+            reply.header('allow', route.method);
+            throw gatewayError(
+              'route.method_not_allowed',
+              `Use ${route.method} ${V1_PREFIX}${route.path}.`,
+            );
+          },
+        });
+      }
+      registered();
+    },
+    { prefix: V1_PREFIX },
+  );
+  return { signals };
+}
+
+function exchangeOf(request: FastifyRequest): Exchange {
+  const exchange = request.exchange;
+  if (exchange === null) throw gatewayError('internal.error', 'No exchange on a /v1 request.');
+  return exchange;
+}
+
+/** The upstream call (the one `forward` phase), then the response phases or stream transforms. */
+function forwardHandler(plan: PhasePlan, metrics: GatewayMetrics) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const exchange = exchangeOf(request);
+    const forwarded = await plan.forward(exchange);
+    if (forwarded.type === 'json') {
+      let body: JsonObject = forwarded.body;
+      for (const phase of plan.response) {
+        const result = phase(exchange, body);
+        const replacement = result instanceof Promise ? await result : result;
+        if (replacement !== undefined) body = replacement;
+      }
+      return body;
+    }
+    const transforms: StreamTransform[] = [];
+    for (const phase of plan.stream) {
+      const transform = phase(exchange);
+      if (transform !== undefined) transforms.push(transform);
+    }
+    const failure = await writeSse(reply, exchange, forwarded.stream, transforms);
+    if (failure !== undefined) {
+      const provider = exchange.route?.provider.name ?? '(none)';
+      metrics.streamsInterrupted.inc({ provider, code: failure.code });
+      request.log.warn({ code: failure.code, provider }, 'stream interrupted');
+    }
+    return reply;
+  };
+}
+
+function listModels(router: ModelRouter) {
+  return () => ({
+    object: 'list',
+    data: router.list().map((route) => ({
+      id: route.alias,
+      object: 'model',
+      created: 0,
+      owned_by: 'rampart',
+      kind: route.kind,
+    })),
+  });
+}

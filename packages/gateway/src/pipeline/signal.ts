@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+import { gatewayError } from '../errors.js';
+
+/**
+ * Per-exchange abort signals: aborted when the client goes away before the response is
+ * complete, or when the gateway's shutdown grace runs out — so no upstream tokens are spent on
+ * an answer nobody will read.
+ *
+ * The shutdown signal gets one listener for all exchanges, not one each: a listener per request
+ * on a shared signal is what printed MaxListenersExceededWarning at 11 concurrent requests, and
+ * AbortSignal.any, which avoids it, was several times dearer per request.
+ */
+export class ExchangeSignals {
+  readonly #open = new Set<AbortController>();
+  readonly #shutdown: AbortSignal;
+
+  constructor(shutdown: AbortSignal) {
+    this.#shutdown = shutdown;
+    shutdown.addEventListener(
+      'abort',
+      () => {
+        for (const controller of this.#open) controller.abort(shutdown.reason);
+        this.#open.clear();
+      },
+      { once: true },
+    );
+  }
+
+  /** Exchanges still holding a signal (zero when idle: nothing leaks per request). */
+  get open(): number {
+    return this.#open.size;
+  }
+
+  /** A signal for one response, released when it closes. */
+  forResponse(res: ServerResponse): AbortSignal {
+    const controller = new AbortController();
+    if (this.#shutdown.aborted) {
+      controller.abort(this.#shutdown.reason);
+      return controller.signal;
+    }
+    this.#open.add(controller);
+    res.once('close', () => {
+      this.#open.delete(controller);
+      if (!res.writableFinished) {
+        controller.abort(
+          gatewayError('request.client_closed', 'The client closed the connection.'),
+        );
+      }
+    });
+    return controller.signal;
+  }
+}
