@@ -12,7 +12,7 @@ export const CLIENT_CLOSED_STATUS = 499;
  * because the client left (499, unless the exchange already knew a failure code).
  */
 export function closedEnding(res: ServerResponse, exchange: Exchange | null): Ending {
-  if (res.writableFinished) {
+  if (res.writableEnded) {
     return { status: res.statusCode, outcome: exchange?.outcome, refused: false };
   }
   return {

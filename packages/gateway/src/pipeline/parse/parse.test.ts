@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { limitsStage } from '../limits/index.js';
+import { chatBody, chunk, pipelineApp, type PipelineTestApp } from '../pipeline.test-helpers.js';
+import type { Forwarded, Stage } from '../stage.js';
+import { parseStage } from './index.js';
+
+let t: PipelineTestApp | undefined;
+afterEach(async () => {
+  await t?.app.close();
+  t = undefined;
+});
+
+/**
+ * parse between limits and a stub proxy that answers with what it was handed, so the test
+ * sees exactly what parse left on the exchange.
+ */
+function parseApp() {
+  const forwarded: Array<Record<string, unknown>> = [];
+  const echoProxy: Stage = {
+    name: 'proxy',
+    forward: (exchange): Promise<Forwarded> => {
+      const body = exchange.upstreamBody ?? {};
+      forwarded.push({ ...body, route: exchange.route?.alias, kind: exchange.request?.kind });
+      if (body['stream'] === true) {
+        return Promise.resolve({
+          type: 'stream',
+          stream: {
+            chunks: (async function* () {
+              await Promise.resolve();
+              yield [chunk('a'), { ...chunk('b'), model: undefined }];
+            })(),
+            usage: () => undefined,
+          },
+        });
+      }
+      return Promise.resolve({ type: 'json', body: { object: 'echo', model: body['model'] } });
+    },
+  };
+  t = pipelineApp({
+    stages: (deps) => [
+      limitsStage(deps),
+      parseStage({ router: deps.router, maxMessages: 3 }),
+      echoProxy,
+    ],
+  });
+  return { forwarded, app: t.app };
+}
+
+describe('parse stage', () => {
+  it('resolves the alias: the upstream gets the configured model, the client sees the alias', async () => {
+    const { forwarded, app } = parseApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: chatBody({ temperature: 0.5 }),
+    });
+    expect(response.json()).toEqual({ object: 'echo', model: 'chat' });
+    expect(forwarded).toEqual([
+      {
+        model: 'upstream-model',
+        messages: [{ role: 'user', content: 'Hello' }],
+        temperature: 0.5,
+        route: 'chat',
+        kind: 'chat',
+      },
+    ]);
+  });
+
+  it('rewrites the model in every streamed chunk, in the same place as for JSON', async () => {
+    const { app } = parseApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: chatBody({ stream: true }),
+    });
+    const models = response.body
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => (JSON.parse(event.slice(6)) as { model: string }).model);
+    expect(models).toEqual(['chat', 'chat']);
+    expect(response.body).not.toContain('upstream-model');
+  });
+
+  it.each([
+    [{ model: 'nope' }, 404, 'model.unknown_alias'],
+    [{ model: 'embed' }, 400, 'model.wrong_kind'],
+    [{ temperature: 'hot' }, 400, 'request.invalid_parameter'],
+    [{ unknown_field: 1 }, 400, 'request.invalid_parameter'],
+    [
+      { messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'x' })) },
+      400,
+      'request.invalid_parameter',
+    ],
+  ])('refuses %j with %i %s and forwards nothing', async (patch, status, code) => {
+    const { forwarded, app } = parseApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: chatBody(patch),
+    });
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ code });
+    expect(forwarded).toEqual([]);
+  });
+
+  it('validates embeddings against their own schema and endpoint', async () => {
+    const { forwarded, app } = parseApp();
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/embeddings',
+      payload: { model: 'embed', input: 'hi' },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(forwarded[0]).toMatchObject({ model: 'upstream-embed', kind: 'embeddings' });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/embeddings',
+      payload: { model: 'chat', input: 'hi' },
+    });
+    expect(wrong.json()).toMatchObject({ code: 'model.wrong_kind' });
+  });
+
+  it('a body that is not an object is refused, whatever the JSON', async () => {
+    const { app } = parseApp();
+    for (const payload of ['[]', '"x"', '1', 'null']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'request.invalid_parameter' });
+    }
+  });
+});
