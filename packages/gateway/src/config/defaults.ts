@@ -57,7 +57,7 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     doc: 'Directory for the embedded SQLite database (`rampart.db`) and generated keys (`keys/`, mode 0600). Environment: `RAMPART_DATA_DIR`.',
   },
   'server.host': {
-    doc: 'Address to bind. Loopback by default; binding elsewhere requires TLS (`server.tls`) or an `https://` `server.publicUrl` (TLS terminated by your proxy).',
+    doc: 'Address to bind: an IP address or hostname, no port. Loopback by default; binding elsewhere requires TLS (`server.tls`) or an `https://` `server.publicUrl` (TLS terminated by your proxy). Loopback means 127.0.0.0/8, `::1` (also IPv4-mapped) or the name `localhost`, nothing else: `0.0.0.0` and `::` listen on every interface, and any other name counts as non-loopback whatever it resolves to. Other notations are normalised as a URL would (`0x7f.1` and `127.1` bind 127.0.0.1, `[::1]` binds `::1`).',
   },
   'server.port': { doc: 'TCP port. Environment: `RAMPART_PORT`.' },
   'server.publicUrl': {
@@ -117,7 +117,7 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     defaultText: 'required',
   },
   'providers.<name>.baseUrl': {
-    doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback unless `allowInsecureHttp`.',
+    doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback (127.0.0.0/8, `[::1]` or `localhost`, as the URL parser reads the host) unless `allowInsecureHttp`.',
     defaultText: 'required',
   },
   'providers.<name>.apiKeyEnv': {
