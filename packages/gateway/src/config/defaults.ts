@@ -76,12 +76,14 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     defaultText: 'unset',
   },
   'server.tls.keyFile': { doc: 'PEM private key file for native TLS.', defaultText: 'unset' },
-  'server.headersTimeoutMs': { doc: 'Time a client has to send all request headers.' },
+  'server.headersTimeoutMs': {
+    doc: 'Time a client has to send all request headers (408 `request.timeout` or a closed connection after it). Fires between the bound and the bound plus a quarter of the shorter of this and `server.requestTimeoutMs` (at least 100 ms, at most 30 s): with the defaults, between 10 and 12.5 s. At most `server.requestTimeoutMs`.',
+  },
   'server.requestTimeoutMs': {
-    doc: 'Time a client has to send the whole request (not the response).',
+    doc: 'Time a client has to send the whole request (not the response). Fires between the bound and the bound plus a quarter of the shorter of this and `server.headersTimeoutMs` (at least 100 ms, at most 30 s): with the defaults, between 30 and 32.5 s.',
   },
   'server.keepAliveTimeoutMs': {
-    doc: 'Idle keep-alive time; keep it above your load balancer idle timeout.',
+    doc: 'Idle keep-alive time; keep it above your load balancer idle timeout. Precise to a few milliseconds (a timer per connection).',
   },
   'server.shutdownGraceMs': {
     doc: 'On SIGTERM, how long in-flight requests and streams may finish before they are ended with `server.shutting_down`.',
