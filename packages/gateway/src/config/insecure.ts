@@ -23,6 +23,12 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       message: `binding ${server.host}${nameNote(server.host)} serves tokens and prompts over plain HTTP. Fix: set server.tls.certFile/keyFile, or put a TLS proxy in front and set server.publicUrl to its https:// URL, or (never in production) set server.allowInsecureHttp: true`,
     });
   }
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    problems.push({
+      key: 'server.headersTimeoutMs',
+      message: `${server.headersTimeoutMs} ms is longer than server.requestTimeoutMs (${server.requestTimeoutMs} ms), which already bounds the headers. Fix: lower server.headersTimeoutMs or raise server.requestTimeoutMs`,
+    });
+  }
   for (const entry of server.trustedProxies) {
     if (isMatchAll(entry)) {
       problems.push({

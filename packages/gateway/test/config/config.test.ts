@@ -87,6 +87,7 @@ describe('configuration', () => {
   it.each([
     [{ server: { host: '0.0.0.0' } }, 'server.host'],
     [{ server: { trustedProxies: ['0.0.0.0/0'] } }, 'server.trustedProxies'],
+    [{ server: { headersTimeoutMs: 60_000 } }, 'server.headersTimeoutMs'],
     [{ server: { cors: { origins: ['*'] } } }, 'server.cors.origins'],
     [
       {
