@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRampartError } from '@rampart/core';
 import { EXIT } from './exit-codes.js';
@@ -7,6 +8,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command('rampart')
     .description('Rampart: fortify AI-powered mobile apps')
+    .version(packageVersion(), '-V, --version', 'print the rampart version')
     .exitOverride()
     .showHelpAfterError();
 
@@ -14,6 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('serve')
     .description('start the gateway (demo mode with a mock provider when none is configured)')
     .option('-c, --config <file>', 'YAML configuration file (default: $RAMPART_CONFIG)')
+    .addHelpText('after', SERVE_HELP)
     .action(async (options: { config?: string }) => {
       // Verbs load their packages on demand so that `rampart --help` stays quick.
       const { serve } = await import('./commands/serve.js');
@@ -43,4 +46,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+const SERVE_HELP = `
+Environment:
+  RAMPART_CONFIG            configuration file when --config is not given
+  RAMPART_PORT              TCP port (server.port; default 8787)
+  RAMPART_DATA_DIR          SQLite database and generated keys (dataDir; default ./.rampart)
+  RAMPART_<SECTION>__<KEY>  any other option, e.g. RAMPART_SERVER__HOST=127.0.0.1
+
+Exit codes:
+  ${EXIT.ok}  stopped by SIGTERM or SIGINT after draining
+  ${EXIT.usage}  invalid or insecure configuration (each problem names its key and fix)
+  ${EXIT.portInUse}  the port is already in use
+  ${EXIT.cannotListen}  the address cannot be listened on (not this machine's, privileged port, unresolvable name)`;
+
+/** The version of this package, from its package.json (next to dist/ when installed). */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '@rampart/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/exit-codes.js';
 
 // The real launcher, as `npx rampart` runs it after `npm ci` (which builds dist/).
 const bin = fileURLToPath(new URL('../bin/rampart.js', import.meta.url));
@@ -63,5 +66,76 @@ describe('rampart config check', () => {
     const result = rampart(['serve', '--config', path], { RAMPART_DATA_DIR: join(dir, 'data') });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('did you mean "port"');
+  });
+});
+
+describe('rampart', () => {
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const result = rampart(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('serve --help names the environment variables, their defaults and the exit codes', () => {
+    const result = rampart(['serve', '--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['RAMPART_PORT', 'RAMPART_DATA_DIR', 'RAMPART_CONFIG']) {
+      expect(result.stdout).toContain(name);
+    }
+    expect(result.stdout).toContain(`default ${DEFAULTS.server.port}`);
+    expect(result.stdout).toContain(`default ${DEFAULTS.dataDir}`);
+    for (const code of [EXIT.usage, EXIT.portInUse, EXIT.cannotListen]) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${code}  `, 'm'));
+    }
+  });
+});
+
+describe('rampart serve when it cannot take its address', () => {
+  let held: Server;
+  let heldPort: number;
+  beforeAll(async () => {
+    held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    heldPort = (held.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => held.close(resolve));
+  });
+
+  /** One line on stderr, no stack trace. */
+  function expectOneLine(stderr: string) {
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stderr).toContain('Fix:');
+  }
+
+  it('a port already in use is one clear line and its own exit code', () => {
+    const result = rampart(['serve'], {
+      RAMPART_PORT: String(heldPort),
+      RAMPART_DATA_DIR: join(dir, 'in-use'),
+    });
+    expect(result.code).toBe(EXIT.portInUse);
+    expect(result.stderr).toContain(`rampart: port ${heldPort} on 127.0.0.1 is already in use`);
+    expect(result.stderr).toContain('RAMPART_PORT');
+    expectOneLine(result.stderr);
+  });
+
+  it.each([
+    ['an address of another machine', '192.0.2.1', 'not an address of this machine'],
+    ['a name that does not resolve', 'rampart-test.invalid', 'does not resolve'],
+  ])('a bind address that cannot be listened on (%s) is one clear line', (_what, host, says) => {
+    const result = rampart(['serve'], {
+      RAMPART_SERVER__HOST: host,
+      RAMPART_SERVER__ALLOW_INSECURE_HTTP: 'true',
+      RAMPART_PORT: '0',
+      RAMPART_DATA_DIR: join(dir, `bind-${host}`),
+    });
+    expect(result.code).toBe(EXIT.cannotListen);
+    expect(result.stderr).toContain(says);
+    expect(result.stderr).toContain(host);
+    expectOneLine(result.stderr);
   });
 });

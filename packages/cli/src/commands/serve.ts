@@ -1,9 +1,18 @@
 import { loadConfig, startGateway, type RunningGateway } from '@rampart/gateway';
+import { listenFailure } from './listen-failure.js';
 
 /** `rampart serve [--config FILE]`: runs the gateway until SIGTERM or SIGINT, then drains. */
 export async function serve(configFile: string | undefined): Promise<number> {
   const config = loadConfig({ file: configFile, env: process.env });
-  const gateway = await startGateway(config);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    const failure = listenFailure(error, config.server.host, config.server.port);
+    if (failure === undefined) throw error;
+    process.stderr.write(`rampart: ${failure.message}\n`);
+    return failure.code;
+  }
   process.stdout.write(banner(gateway));
 
   await new Promise<void>((resolve) => {

@@ -57,7 +57,7 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     doc: 'Directory for the embedded SQLite database (`rampart.db`) and generated keys (`keys/`, mode 0600). Environment: `RAMPART_DATA_DIR`.',
   },
   'server.host': {
-    doc: 'Address to bind. Loopback by default; binding elsewhere requires TLS (`server.tls`) or an `https://` `server.publicUrl` (TLS terminated by your proxy).',
+    doc: 'Address to bind: an IP address or hostname, no port. Loopback by default; binding elsewhere requires TLS (`server.tls`) or an `https://` `server.publicUrl` (TLS terminated by your proxy). Loopback means 127.0.0.0/8, `::1` (also IPv4-mapped) or the name `localhost`, nothing else: `0.0.0.0` and `::` listen on every interface, and any other name counts as non-loopback whatever it resolves to. Other notations are normalised as a URL would (`0x7f.1` and `127.1` bind 127.0.0.1, `[::1]` binds `::1`).',
   },
   'server.port': { doc: 'TCP port. Environment: `RAMPART_PORT`.' },
   'server.publicUrl': {
@@ -76,12 +76,14 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     defaultText: 'unset',
   },
   'server.tls.keyFile': { doc: 'PEM private key file for native TLS.', defaultText: 'unset' },
-  'server.headersTimeoutMs': { doc: 'Time a client has to send all request headers.' },
+  'server.headersTimeoutMs': {
+    doc: 'Time a client has to send all request headers (408 `request.timeout` or a closed connection after it). Fires between the bound and the bound plus a quarter of the shorter of this and `server.requestTimeoutMs` (at least 100 ms, at most 30 s): with the defaults, between 10 and 12.5 s. At most `server.requestTimeoutMs`.',
+  },
   'server.requestTimeoutMs': {
-    doc: 'Time a client has to send the whole request (not the response).',
+    doc: 'Time a client has to send the whole request (not the response). Fires between the bound and the bound plus a quarter of the shorter of this and `server.headersTimeoutMs` (at least 100 ms, at most 30 s): with the defaults, between 30 and 32.5 s.',
   },
   'server.keepAliveTimeoutMs': {
-    doc: 'Idle keep-alive time; keep it above your load balancer idle timeout.',
+    doc: 'Idle keep-alive time; keep it above your load balancer idle timeout. Precise to a few milliseconds (a timer per connection).',
   },
   'server.shutdownGraceMs': {
     doc: 'On SIGTERM, how long in-flight requests and streams may finish before they are ended with `server.shutting_down`.',
@@ -117,7 +119,7 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     defaultText: 'required',
   },
   'providers.<name>.baseUrl': {
-    doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback unless `allowInsecureHttp`.',
+    doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback (127.0.0.0/8, `[::1]` or `localhost`, as the URL parser reads the host) unless `allowInsecureHttp`.',
     defaultText: 'required',
   },
   'providers.<name>.apiKeyEnv': {

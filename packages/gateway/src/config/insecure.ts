@@ -1,4 +1,5 @@
-import { isLoopbackHost, isMatchAll } from '../http/ip-allowlist.js';
+import { classifyHost, isLoopbackBind, isLoopbackHost } from '../http/address.js';
+import { isMatchAll } from '../http/ip-allowlist.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration problem: the dotted key it concerns and the sentence that says how to fix it. */
@@ -16,10 +17,16 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
   const { server } = config;
 
   const publicHttps = server.publicUrl?.startsWith('https://') ?? false;
-  if (!isLoopbackHost(server.host) && !server.tls && !publicHttps && !server.allowInsecureHttp) {
+  if (!isLoopbackBind(server.host) && !server.tls && !publicHttps && !server.allowInsecureHttp) {
     problems.push({
       key: 'server.host',
-      message: `binding ${server.host} serves tokens and prompts over plain HTTP. Fix: set server.tls.certFile/keyFile, or put a TLS proxy in front and set server.publicUrl to its https:// URL, or (never in production) set server.allowInsecureHttp: true`,
+      message: `binding ${server.host}${nameNote(server.host)} serves tokens and prompts over plain HTTP. Fix: set server.tls.certFile/keyFile, or put a TLS proxy in front and set server.publicUrl to its https:// URL, or (never in production) set server.allowInsecureHttp: true`,
+    });
+  }
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    problems.push({
+      key: 'server.headersTimeoutMs',
+      message: `${server.headersTimeoutMs} ms is longer than server.requestTimeoutMs (${server.requestTimeoutMs} ms), which already bounds the headers. Fix: lower server.headersTimeoutMs or raise server.requestTimeoutMs`,
     });
   }
   for (const entry of server.trustedProxies) {
@@ -42,7 +49,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !provider.allowInsecureHttp) {
       problems.push({
         key: `providers.${name}.baseUrl`,
-        message: `plain http:// to ${url.hostname} would send the provider key and every prompt unencrypted. Fix: use https://, or set providers.${name}.allowInsecureHttp: true for a private network you trust`,
+        message: `plain http:// to ${url.hostname}${nameNote(url.hostname)} would send the provider key and every prompt unencrypted. Fix: use https://, or set providers.${name}.allowInsecureHttp: true for a private network you trust`,
       });
     }
     if (provider.apiKeyEnv !== undefined && provider.apiKeyFile !== undefined) {
@@ -75,4 +82,11 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     });
   }
   return problems;
+}
+
+/** Says why a name that looks local is not trusted as such. */
+function nameNote(host: string): string {
+  return classifyHost(host) === 'name'
+    ? ' (a hostname other than localhost, so not trusted as loopback whatever it resolves to)'
+    : '';
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { parseHost } from '../http/address.js';
 import { isCidrOrIp } from '../http/ip-allowlist.js';
 import { KEY_NAMES, type KeyName } from '../keys/specs.js';
 
@@ -75,7 +76,16 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULTS.dataDir),
   server: z
     .strictObject({
-      host: z.string().min(1).default(S.host),
+      // Normalised to the address the socket binds, the same one insecure.ts classifies:
+      // `[::1]` → `::1`, `0x7f.1` → `127.0.0.1`, `LOCALHOST` → `localhost`.
+      host: z
+        .string()
+        .refine((value) => parseHost(value) !== undefined, {
+          message:
+            'expected an IP address or hostname on its own (no port: use server.port; no scheme or path)',
+        })
+        .overwrite((value) => parseHost(value)?.host ?? value)
+        .default(S.host),
       port: z.number().int().min(0).max(65_535).default(S.port),
       publicUrl: httpUrl.optional(),
       trustedProxies: z.array(cidr).default(S.trustedProxies),

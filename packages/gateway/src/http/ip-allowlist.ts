@@ -1,8 +1,10 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { parseIpLiteral } from './address.js';
 
 /**
  * IP/CIDR allowlists (trusted proxies, metrics readers) on Node's own BlockList, which
- * matches IPv4, IPv6 and IPv4-mapped IPv6 addresses correctly.
+ * matches IPv4, IPv6 and IPv4-mapped IPv6 addresses correctly. Addresses are parsed by
+ * address.ts, like every other address decision.
  */
 export function isCidrOrIp(value: string): boolean {
   return parseEntry(value) !== undefined;
@@ -13,10 +15,10 @@ function parseEntry(
 ): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
   const [address = '', prefixText, extra] = value.split('/');
   if (extra !== undefined) return undefined;
-  const version = isIP(address);
-  if (version === 0) return undefined;
-  const family = version === 4 ? 'ipv4' : 'ipv6';
-  const max = version === 4 ? 32 : 128;
+  const ip = parseIpLiteral(address);
+  if (ip === undefined) return undefined;
+  const family = ip.family === 4 ? 'ipv4' : 'ipv6';
+  const max = ip.family === 4 ? 32 : 128;
   if (prefixText === undefined) return { address, prefix: max, family };
   if (!/^\d{1,3}$/.test(prefixText)) return undefined;
   const prefix = Number(prefixText);
@@ -36,13 +38,10 @@ export function ipAllowlist(entries: readonly string[]): IpAllowlist {
   }
   return {
     has(ip) {
-      if (ip === undefined) return false;
-      const version = isIP(ip);
-      if (version === 0) return false;
-      if (version === 6 && ip.toLowerCase().startsWith('::ffff:') && isIP(ip.slice(7)) === 4) {
-        return list.check(ip.slice(7), 'ipv4');
-      }
-      return list.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+      const parsed = ip === undefined ? undefined : parseIpLiteral(ip);
+      if (parsed === undefined) return false;
+      // BlockList checks an IPv4-mapped IPv6 peer (::ffff:10.0.0.1) against IPv4 entries itself.
+      return list.check(parsed.address, parsed.family === 4 ? 'ipv4' : 'ipv6');
     },
   };
 }
@@ -51,8 +50,4 @@ export function ipAllowlist(entries: readonly string[]): IpAllowlist {
 export function isMatchAll(entry: string): boolean {
   const parsed = parseEntry(entry);
   return parsed !== undefined && parsed.prefix === 0;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }

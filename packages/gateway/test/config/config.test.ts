@@ -87,6 +87,7 @@ describe('configuration', () => {
   it.each([
     [{ server: { host: '0.0.0.0' } }, 'server.host'],
     [{ server: { trustedProxies: ['0.0.0.0/0'] } }, 'server.trustedProxies'],
+    [{ server: { headersTimeoutMs: 60_000 } }, 'server.headersTimeoutMs'],
     [{ server: { cors: { origins: ['*'] } } }, 'server.cors.origins'],
     [
       {
@@ -132,6 +133,81 @@ describe('configuration', () => {
       validateConfig({ server: { host: '0.0.0.0', allowInsecureHttp: true } }).server.host,
     ).toBe('0.0.0.0');
   });
+
+  const withProvider = (baseUrl: string) => ({
+    providers: { x: { ...openai, baseUrl } },
+    models: { m: { provider: 'x', model: 'y' } },
+  });
+
+  it.each([
+    'http://127.attacker.example/v1',
+    'http://127.0.0.1.nip.io/v1',
+    'http://localhost./v1',
+    'http://sub.localhost/v1',
+    'http://0.0.0.0:11434/v1',
+    'http://[::]:11434/v1',
+    'http://10.0.0.5/v1',
+    'http://[::ffff:8.8.8.8]/v1',
+  ])('a plain-http provider URL that is not loopback is refused as insecure: %s', (baseUrl) => {
+    const { code, message } = problemsOf(() => validateConfig(withProvider(baseUrl)));
+    expect(code).toBe('config.insecure');
+    expect(message).toContain('providers.x.baseUrl');
+    expect(message).toContain('allowInsecureHttp');
+  });
+
+  it.each([
+    'http://127.0.0.1:11434/v1',
+    'http://localhost:11434/v1',
+    'http://LOCALHOST/v1',
+    'http://[::1]:8000/v1',
+    'http://0x7f.1/v1',
+    'http://2130706433/v1',
+    'http://[::ffff:127.0.0.1]/v1',
+  ])('a plain-http provider URL on loopback is accepted: %s', (baseUrl) => {
+    expect(validateConfig(withProvider(baseUrl)).providers['x']?.baseUrl).toBe(baseUrl);
+  });
+
+  it('a bind address that only looks like loopback is refused, and says why', () => {
+    const { code, message } = problemsOf(() =>
+      validateConfig({ server: { host: '127.attacker.example' } }),
+    );
+    expect(code).toBe('config.insecure');
+    expect(message).toContain('server.host');
+    expect(message).toContain('other than localhost');
+  });
+
+  it.each(['0.0.0.0', '::', '[::]', '0', '192.168.1.10', 'localhost.', 'sub.localhost'])(
+    'binding %s without TLS is refused as a non-loopback bind',
+    (host) => {
+      const { code, message } = problemsOf(() => validateConfig({ server: { host } }));
+      expect(code).toBe('config.insecure');
+      expect(message).toContain('server.host');
+    },
+  );
+
+  it.each([
+    ['[::1]', '::1', 'http://[::1]:8787'],
+    ['0x7f.1', '127.0.0.1', 'http://127.0.0.1:8787'],
+    ['127.1', '127.0.0.1', 'http://127.0.0.1:8787'],
+    ['LOCALHOST', 'localhost', 'http://localhost:8787'],
+    ['::ffff:127.0.0.1', '::ffff:7f00:1', 'http://[::ffff:7f00:1]:8787'],
+  ])(
+    'a loopback bind in another notation is normalised to the address the socket binds: %s',
+    (host, bound, publicUrl) => {
+      const config = validateConfig({ server: { host } });
+      expect(config.server.host).toBe(bound);
+      expect(config.server.publicUrl).toBe(publicUrl);
+    },
+  );
+
+  it.each(['127.0.0.1:8787', '[::1]:8787', 'http://127.0.0.1', '127.0.0.1/x', 'a b', ''])(
+    'a bind address that is not a host on its own is invalid: %j',
+    (host) => {
+      const { code, message } = problemsOf(() => validateConfig({ server: { host } }));
+      expect(code).toBe('config.invalid');
+      expect(message).toContain('server.host');
+    },
+  );
 
   it('YAML aliases are refused so that a small file cannot expand into a huge one', () => {
     const file = yamlFile('a: &a [1, 2]\nserver:\n  trustedProxies: *a\n');

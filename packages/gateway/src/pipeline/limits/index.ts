@@ -31,6 +31,12 @@ export function limitsServerOptions(config: Config): Partial<FastifyServerOption
         headersTimeout: server.headersTimeoutMs,
         requestTimeout: server.requestTimeoutMs,
         keepAliveTimeout: server.keepAliveTimeoutMs,
+        // Node checks the two bounds above only every connectionsCheckingInterval (30 s by
+        // default); checking every quarter of the shorter one (100 ms to 30 s) bounds the delay.
+        connectionsCheckingInterval: Math.min(
+          30_000,
+          Math.max(100, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4)),
+        ),
       };
       const nodeServer =
         tls === undefined
