@@ -107,6 +107,11 @@ export async function startGateway(
     if (config.server.allowInsecureHttp) {
       logger.warn('server.allowInsecureHttp is on: tokens and prompts travel unencrypted');
     }
+    if (config.server.allowUnauthenticated) {
+      logger.warn(
+        'server.allowUnauthenticated is on: anyone who reaches this address can use the provider keys',
+      );
+    }
     return { app, url: `${scheme}://${host}:${port}`, config, demo, store, keyring, close };
   } catch (error) {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

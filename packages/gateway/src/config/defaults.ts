@@ -27,6 +27,7 @@ export const DEFAULTS = {
     keepAliveTimeoutMs: 72_000,
     shutdownGraceMs: 25_000,
     allowInsecureHttp: false,
+    allowUnauthenticated: false,
   },
   limits: {
     maxBodyBytes: 2 * MiB,
@@ -90,6 +91,9 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   },
   'server.allowInsecureHttp': {
     doc: 'Explicit opt-in to serve plain HTTP on a non-loopback address with an `http://` public URL. Logged as a warning at every start.',
+  },
+  'server.allowUnauthenticated': {
+    doc: 'Explicit opt-in to serve `/v1` to anonymous callers on a non-loopback address while a real provider is configured. Until end-user authentication is configured, such a gateway is an open relay for your provider key, so it refuses to start without this. Logged as a warning at every start.',
   },
   'limits.maxBodyBytes': { doc: 'Largest request body accepted (413 above).' },
   'limits.maxHeaderBytes': { doc: 'Largest total size of request headers (431 above).' },

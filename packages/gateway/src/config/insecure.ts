@@ -23,6 +23,14 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       message: `binding ${server.host}${nameNote(server.host)} serves tokens and prompts over plain HTTP. Fix: set server.tls.certFile/keyFile, or put a TLS proxy in front and set server.publicUrl to its https:// URL, or (never in production) set server.allowInsecureHttp: true`,
     });
   }
+  const realProvider = Object.keys(config.providers).length > 0;
+  if (realProvider && !isLoopbackBind(server.host) && !server.allowUnauthenticated) {
+    // No end-user authentication exists yet: anyone who reaches the address spends the key.
+    problems.push({
+      key: 'server.host',
+      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication yet. Fix: bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
+    });
+  }
   if (server.headersTimeoutMs > server.requestTimeoutMs) {
     problems.push({
       key: 'server.headersTimeoutMs',

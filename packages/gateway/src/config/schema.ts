@@ -101,6 +101,7 @@ export const configSchema = z.strictObject({
       keepAliveTimeoutMs: ms(3_600_000).default(S.keepAliveTimeoutMs),
       shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(S.shutdownGraceMs),
       allowInsecureHttp: z.boolean().default(S.allowInsecureHttp),
+      allowUnauthenticated: z.boolean().default(S.allowUnauthenticated),
     })
     .prefault({}),
   limits: z

@@ -134,6 +134,42 @@ describe('configuration', () => {
     ).toBe('0.0.0.0');
   });
 
+  const publicTls = { host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } };
+
+  it.each(['0.0.0.0', '::', '192.168.1.10', '203.0.113.7', 'gateway.example.com'])(
+    'with a provider configured, binding %s (even with TLS) is refused until authentication exists',
+    (host) => {
+      const { code, message } = problemsOf(() =>
+        validateConfig({
+          server: { ...publicTls, host },
+          providers: { p: openai },
+          models: { m: { provider: 'p', model: 'x' } },
+        }),
+      );
+      expect(code).toBe('config.insecure');
+      expect(message).toContain('server.host');
+      expect(message).toContain('server.allowUnauthenticated');
+    },
+  );
+
+  it('with a provider configured, a public bind is an explicit, documented opt-in', () => {
+    const config = validateConfig({
+      server: { ...publicTls, allowUnauthenticated: true },
+      providers: { p: openai },
+      models: { m: { provider: 'p', model: 'x' } },
+    });
+    expect(config.server.allowUnauthenticated).toBe(true);
+  });
+
+  it('with a provider configured, a loopback bind needs no opt-in; demo mode neither', () => {
+    const loopback = validateConfig({
+      providers: { p: openai },
+      models: { m: { provider: 'p', model: 'x' } },
+    });
+    expect(loopback.server.allowUnauthenticated).toBe(false);
+    expect(validateConfig({ server: publicTls }).demo).toBe(true);
+  });
+
   const withProvider = (baseUrl: string) => ({
     providers: { x: { ...openai, baseUrl } },
     models: { m: { provider: 'x', model: 'y' } },

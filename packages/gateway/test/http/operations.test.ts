@@ -105,4 +105,14 @@ describe('operations', () => {
     expect(JSON.parse(events.at(-1)?.data ?? '{}')).toMatchObject({ code: 'server.shutting_down' });
     await closing;
   });
+
+  it('the open-relay opt-in is logged at warn on every start', async () => {
+    h = await startHarness({ config: { server: { allowUnauthenticated: true } } });
+    const warning = h
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('allowUnauthenticated'))
+      .map((line) => JSON.parse(line) as { level: number });
+    expect(warning).toEqual([expect.objectContaining({ level: 40 })]);
+  });
 });
