@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { installCors } from './http/cors.js';
-import { installErrorHandlers } from './http/error-handler.js';
+import { installErrorHandlers, refuse, sendProblem } from './http/error-handler.js';
 import { installHealth } from './http/health.js';
 import { ipAllowlist } from './http/ip-allowlist.js';
 import { requestIdGenerator } from './http/request-id.js';
-import { installAccessLog } from './http/access-log.js';
+import { accessLogger } from './http/access-log.js';
+import { installFramingCheck } from './http/framing.js';
+import { installInFlightTracking } from './http/in-flight.js';
 import type { GatewayMetrics } from './monitor/metrics.js';
 import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
@@ -31,23 +33,33 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { config } = deps;
   const trusted = ipAllowlist(config.server.trustedProxies);
+  const accessLog = accessLogger(deps.metrics);
   const app = Fastify({
-    ...limitsServerOptions(config),
+    ...limitsServerOptions(config, { log: deps.logger, metrics: deps.metrics }),
     loggerInstance: deps.logger,
     // The record stage writes one access line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdGenerator(trusted),
     trustProxy: (address: string) => trusted.has(address),
     routerOptions: { maxParamLength: 256 },
+    // Errors Fastify raises before routing (a malformed percent-encoding in the path) get what
+    // every answer gets: a request id, problem+json, an access line and a metric.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      accessLog(request, reply);
+      void sendProblem(request, reply, refuse(error, request, deps.metrics));
+    },
   });
 
   app.decorateRequest('exchange', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    accessLog(request, reply);
     done();
   });
-  installAccessLog(app, deps.metrics);
+  installInFlightTracking(app);
   installErrorHandlers(app, deps.metrics);
+  installFramingCheck(app, config.limits.maxHeaderCount);
   // Outside `/v1` no route takes a body: accept any content type unread (a 404 stays a 404),
   // so only the pipeline's bounded decoder ever parses one.
   app.removeAllContentTypeParsers();

@@ -56,6 +56,21 @@ export const GATEWAY_ERRORS = {
     title: 'Invalid request line or headers',
     doc: 'The HTTP request could not be parsed.',
   },
+  'request.invalid_host': {
+    status: 400,
+    title: 'Missing or repeated Host header',
+    doc: 'An HTTP/1.1 request must carry exactly one `Host` header (RFC 9112, section 3.2); two are refused rather than guessed between, since proxies may pick differently.',
+  },
+  'request.unsupported_content_encoding': {
+    status: 415,
+    title: 'Unsupported content encoding',
+    doc: 'The body carries a `Content-Encoding` other than `identity`; send it uncompressed. (Refused rather than decompressed: a compressed body would escape the size bounds.)',
+  },
+  'request.expectation_failed': {
+    status: 417,
+    title: 'Expectation failed',
+    doc: 'The `Expect` header asks for something other than `100-continue`, the only expectation HTTP defines.',
+  },
   'request.client_closed': {
     status: 499,
     title: 'Client closed the request',

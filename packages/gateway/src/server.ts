@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -33,7 +34,11 @@ export interface RunningGateway {
   readonly demo: DemoSetup | undefined;
   readonly store: Store;
   readonly keyring: Keyring;
-  /** Graceful: refuse new requests, let in-flight ones finish within the grace, then end them. */
+  /**
+   * Graceful: fail readiness and refuse new `/v1` requests for `drainDelayMs` while still
+   * listening, then close the listener, let in-flight requests finish within the grace, and
+   * end what is left.
+   */
   close(): Promise<void>;
 }
 
@@ -100,7 +105,9 @@ export async function startGateway(
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        // Readiness fails first, while still listening, so load balancers stop sending.
         draining = true;
+        if (config.server.drainDelayMs > 0) await delay(config.server.drainDelayMs);
         await drain(app, config.server.shutdownGraceMs, shutdown);
         for (const step of cleanup.reverse()) await step();
       })());

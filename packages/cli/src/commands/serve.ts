@@ -18,7 +18,7 @@ export async function serve(configFile: string | undefined): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(
-        `\nrampart: ${signal} received, draining (up to ${config.server.shutdownGraceMs} ms)…\n`,
+        `\nrampart: ${signal} received: readiness fails for ${config.server.drainDelayMs} ms, then in-flight requests get up to ${config.server.shutdownGraceMs} ms…\n`,
       );
       // A second signal means "now": exit without waiting for in-flight streams.
       process.once(signal, () => process.exit(1));

@@ -25,6 +25,7 @@ export const DEFAULTS = {
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 72_000,
+    drainDelayMs: 5_000,
     shutdownGraceMs: 25_000,
     allowInsecureHttp: false,
     allowUnauthenticated: false,
@@ -86,8 +87,11 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   'server.keepAliveTimeoutMs': {
     doc: 'Idle keep-alive time; keep it above your load balancer idle timeout. Precise to a few milliseconds (a timer per connection).',
   },
+  'server.drainDelayMs': {
+    doc: "On SIGTERM, how long the gateway keeps listening before it closes the listener: `/readyz` and new `/v1` requests answer 503 `server.shutting_down` while `/healthz` stays 200, so a load balancer that polls readiness takes the replica out of rotation before connections are refused. Set it to a little more than your load balancer's readiness interval times its failure threshold; 0 closes at once.",
+  },
   'server.shutdownGraceMs': {
-    doc: 'On SIGTERM, how long in-flight requests and streams may finish before they are ended with `server.shutting_down`.',
+    doc: 'After `drainDelayMs`, how long in-flight requests and streams may finish before they are ended with `server.shutting_down`.',
   },
   'server.allowInsecureHttp': {
     doc: 'Explicit opt-in to serve plain HTTP on a non-loopback address with an `http://` public URL. Logged as a warning at every start.',

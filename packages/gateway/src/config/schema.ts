@@ -99,6 +99,7 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: ms(600_000).default(S.headersTimeoutMs),
       requestTimeoutMs: ms(3_600_000).default(S.requestTimeoutMs),
       keepAliveTimeoutMs: ms(3_600_000).default(S.keepAliveTimeoutMs),
+      drainDelayMs: z.number().int().min(0).max(600_000).default(S.drainDelayMs),
       shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(S.shutdownGraceMs),
       allowInsecureHttp: z.boolean().default(S.allowInsecureHttp),
       allowUnauthenticated: z.boolean().default(S.allowUnauthenticated),

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { inFlightOf } from './in-flight.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import { closedEnding } from '../pipeline/lifecycle.js';
 
@@ -9,12 +10,18 @@ import { closedEnding } from '../pipeline/lifecycle.js';
  * The line carries the client address as resolved through trusted proxies, never a header,
  * body or query string.
  */
-export function installAccessLog(app: FastifyInstance, metrics: GatewayMetrics): void {
-  app.addHook('onRequest', (request, reply, done) => {
+export function accessLogger(
+  metrics: GatewayMetrics,
+): (request: FastifyRequest, reply: FastifyReply) => void {
+  return (request, reply) => {
     reply.raw.once('close', () => {
       const route = request.routeOptions.url ?? '(unmatched)';
       const elapsedMs = reply.elapsedTime;
-      const { status, outcome } = closedEnding(reply.raw, request.exchange);
+      const atSocket = inFlightOf(reply.raw)?.answeredAtSocket;
+      const { status, outcome } =
+        atSocket === undefined
+          ? closedEnding(reply.raw, request.exchange)
+          : { status: atSocket.status, outcome: atSocket.code };
       const http = metrics.http(route, request.method, status);
       http.count.inc();
       http.duration.observe(elapsedMs / 1000);
@@ -31,6 +38,5 @@ export function installAccessLog(app: FastifyInstance, metrics: GatewayMetrics):
         'request',
       );
     });
-    done();
-  });
+  };
 }

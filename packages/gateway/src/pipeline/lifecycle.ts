@@ -12,6 +12,10 @@ export const CLIENT_CLOSED_STATUS = 499;
  * because the client left (499, unless the exchange already knew a failure code).
  */
 export function closedEnding(res: ServerResponse, exchange: Exchange | null): Ending {
+  if (exchange?.status !== undefined) {
+    // Already ended (a refusal): that is how it ended, whatever the socket did since.
+    return { status: exchange.status, outcome: exchange.outcome, refused: true };
+  }
   if (res.writableEnded) {
     return { status: res.statusCode, outcome: exchange?.outcome, refused: false };
   }

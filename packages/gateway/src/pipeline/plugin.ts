@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
 import { refuse, sendProblem } from '../http/error-handler.js';
+import { inFlightOf } from '../http/in-flight.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import type { JsonObject } from '../providers/types.js';
 import { gatewayCode } from './codes.js';
@@ -56,6 +57,12 @@ export function installPipeline(
         reply.raw.once('close', () => {
           void endExchange(exchange, closedEnding(reply.raw, exchange), plan, request.log);
         });
+        // A refusal Node writes on the socket itself (a request timeout mid-body) ends it too.
+        const inFlight = inFlightOf(reply.raw);
+        if (inFlight !== undefined) {
+          inFlight.refuse = (status, code) =>
+            endExchange(exchange, { status, outcome: code, refused: true }, plan, request.log);
+        }
         runRequestPhases(plan.headers, exchange, request, next);
       });
 

@@ -45,7 +45,7 @@ export async function startHarness(
   );
   const base = {
     dataDir,
-    server: { port: 0, shutdownGraceMs: 2000 },
+    server: { port: 0, shutdownGraceMs: 2000, drainDelayMs: 0 },
     log: { level: 'debug' },
     providers: {
       mock: { type: 'openai-compatible', baseUrl: `${mock.url}/v1`, ...fast },

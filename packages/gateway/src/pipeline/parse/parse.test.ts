@@ -133,4 +133,36 @@ describe('parse stage', () => {
       expect(response.json()).toMatchObject({ code: 'request.invalid_parameter' });
     }
   });
+
+  describe('a refusal stays small whatever the body holds', () => {
+    const manyKeys = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+
+    it.each([
+      ['150,000 unknown top-level keys', chatBody(manyKeys(150_000)), 150_000],
+      [
+        '150,000 unknown keys in a nested strict object',
+        chatBody({ stream_options: manyKeys(150_000) }),
+        1,
+      ],
+      [
+        '1,000 invalid messages',
+        chatBody({ messages: Array.from({ length: 1000 }, () => ({ role: 'robot' })) }),
+        1000,
+      ],
+    ])('%s: at most 20 issues listed, a few KB, the count said', async (_name, payload, count) => {
+      t = pipelineApp({ config: { limits: { maxBodyBytes: 8 * 1024 * 1024, maxMessages: 1000 } } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      const problem = response.json<{ errors: unknown[]; errorCount: number; code: string }>();
+      expect(problem.code).toBe('request.invalid_parameter');
+      expect(problem.errors.length).toBeLessThanOrEqual(20);
+      expect(problem.errorCount).toBe(count);
+      expect(response.body.length).toBeLessThan(8 * 1024);
+    });
+  });
 });
