@@ -53,7 +53,7 @@ export async function startGateway(
       sources: keySources(config),
       env,
     });
-    const recorder = new UsageRecorder(store, { logger });
+    const recorder = new UsageRecorder(store, { logger, ...config.usage });
     cleanup.push(() => recorder.close());
 
     const demo = config.demo ? await startDemo() : undefined;

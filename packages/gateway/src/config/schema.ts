@@ -70,6 +70,7 @@ const modelSchema = z.strictObject({
 
 const S = DEFAULTS.server;
 const L = DEFAULTS.limits;
+const U = DEFAULTS.usage;
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULTS.dataDir),
@@ -133,6 +134,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(DEFAULTS.metrics.enabled),
       allow: z.array(cidr).default(DEFAULTS.metrics.allow),
+    })
+    .prefault({}),
+  usage: z
+    .strictObject({
+      flushIntervalMs: ms(60_000).default(U.flushIntervalMs),
+      batchSize: z.number().int().min(1).max(10_000).default(U.batchSize),
+      maxBuffered: z.number().int().min(1).max(1_000_000).default(U.maxBuffered),
     })
     .prefault({}),
   providers: z

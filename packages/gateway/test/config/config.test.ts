@@ -113,6 +113,20 @@ describe('configuration', () => {
     expect(message).toMatch(/Fix:|expected/);
   });
 
+  it('the usage recorder window defaults to one second or 500 events and can be narrowed', () => {
+    expect(validateConfig({}).usage).toEqual({
+      flushIntervalMs: 1000,
+      batchSize: 500,
+      maxBuffered: 10_000,
+    });
+    const narrow = validateConfig({ usage: { flushIntervalMs: 100, batchSize: 50 } });
+    expect(narrow.usage.flushIntervalMs).toBe(100);
+    expect(narrow.usage.batchSize).toBe(50);
+    expect(problemsOf(() => validateConfig({ usage: { batchSize: 0 } })).message).toContain(
+      'usage.batchSize',
+    );
+  });
+
   it('a non-loopback bind is accepted with TLS terminated by a proxy', () => {
     const config = validateConfig({
       server: { host: '0.0.0.0', publicUrl: 'https://ai.example.com' },
