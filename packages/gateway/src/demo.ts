@@ -29,6 +29,7 @@ export async function startDemo(): Promise<DemoSetup> {
     maxRetries: 0,
     maxResponseBytes: P.maxResponseBytes,
     allowInsecureHttp: false,
+    optional: false,
   };
   return {
     mock,

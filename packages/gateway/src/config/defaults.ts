@@ -41,6 +41,7 @@ export const DEFAULTS = {
   metrics: { enabled: true, allow: ['127.0.0.1/32', '::1/128'] as string[] },
   usage: { flushIntervalMs: 1_000, batchSize: 500, maxBuffered: 10_000 },
   provider: {
+    optional: false,
     authHeader: 'bearer' as 'bearer' | 'api-key' | 'x-api-key',
     connectTimeoutMs: 5_000,
     headersTimeoutMs: 60_000,
@@ -129,6 +130,9 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   'providers.<name>.baseUrl': {
     doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback unless `allowInsecureHttp`.',
     defaultText: 'required',
+  },
+  'providers.<name>.optional': {
+    doc: 'When the key (`apiKeyEnv`, `apiKeyFile`) is missing, leave this provider and its model aliases out with a warning instead of refusing to start. A provider that is not optional and lacks its key is refused before anything is opened.',
   },
   'providers.<name>.apiKeyEnv': {
     doc: 'Name of the environment variable holding the provider key.',

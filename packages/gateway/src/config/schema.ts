@@ -40,6 +40,7 @@ const providerSchema = z.strictObject({
     .max(1024 * 1024 * 1024)
     .default(P.maxResponseBytes),
   allowInsecureHttp: z.boolean().default(P.allowInsecureHttp),
+  optional: z.boolean().default(P.optional),
 });
 
 /** Where a shared key comes from (replicas); a key with no source is generated in dataDir. */
