@@ -53,7 +53,8 @@ const keySourceSchema = z
       .optional(),
   })
   .refine((source) => (source.file === undefined) !== (source.env === undefined), {
-    message: 'name exactly one of file or env',
+    message:
+      'names both a file and an env variable, or neither. Fix: keep exactly one of `file:` or `env:`',
   });
 
 const keysSchema = z.strictObject(
