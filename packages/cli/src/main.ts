@@ -28,9 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('check')
     .description('validate a configuration file without starting anything')
     .argument('<file>', 'YAML configuration file')
-    .action(async (file: string) => {
+    .option('--skip-secrets', 'check everything but the presence of secrets (for CI)')
+    .action(async (file: string, options: { skipSecrets?: boolean }) => {
       const { configCheck } = await import('./commands/config-check.js');
-      code = configCheck(file, process.stdout, process.stderr);
+      code = await configCheck(file, process.stdout, process.stderr, options);
     });
 
   try {

@@ -46,14 +46,50 @@ describe('rampart config check', () => {
     expect(result.stderr).toContain('Fix:');
   });
 
-  it('warns, without failing, when a provider key is not in this environment', () => {
+  it('refuses, as serve would, a provider key that is not in this environment', () => {
     const path = file(
       'nokey.yaml',
       'providers:\n  openai:\n    type: openai-compatible\n    baseUrl: https://api.openai.com/v1\n    apiKeyEnv: OPENAI_API_KEY\nmodels:\n  a:\n    provider: openai\n    model: m\n',
     );
     const result = rampart(['config', 'check', path]);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('providers.openai.apiKeyEnv');
     expect(result.stderr).toContain('OPENAI_API_KEY');
+    expect(result.stderr).toContain('Fix:');
+    expect(result.stdout).not.toContain('valid');
+  });
+
+  it('refuses an unreadable key source file and an unset key variable', () => {
+    const path = file(
+      'keys.yaml',
+      `keys:\n  oidc-signing:\n    file: ${join(dir, 'absent-oidc.json')}\n  cookie-secret:\n    env: COOKIE_KEYS\n`,
+    );
+    const result = rampart(['config', 'check', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('keys.oidc-signing.file');
+    expect(result.stderr).toContain('keys.cookie-secret.env');
+  });
+
+  it('with --skip-secrets checks everything but the secrets', () => {
+    const path = file(
+      'skip.yaml',
+      'providers:\n  openai:\n    type: openai-compatible\n    baseUrl: https://api.openai.com/v1\n    apiKeyEnv: OPENAI_API_KEY\nmodels:\n  a:\n    provider: openai\n    model: m\n',
+    );
+    const result = rampart(['config', 'check', '--skip-secrets', path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Secrets not checked');
+    const insecure = file('skip-insecure.yaml', 'server:\n  host: 0.0.0.0\n');
+    expect(rampart(['config', 'check', '--skip-secrets', insecure]).code).toBe(1);
+  });
+
+  it('the example configuration is valid with only the OpenAI key, leaving optional providers out', () => {
+    const example = fileURLToPath(new URL('../../../examples/rampart.yaml', import.meta.url));
+    const result = rampart(['config', 'check', example], { OPENAI_API_KEY: 'sk-test-xyz' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('optional provider anthropic left out');
+    expect(result.stderr).toContain('assistant-pro');
+    expect(result.stdout).toContain('assistant, embed, local-chat');
+    expect(result.stdout).not.toContain('assistant-pro');
   });
 
   it('exits 2 for a missing file or a usage error', () => {

@@ -16,7 +16,7 @@ export interface DemoSetup {
 export const DEMO_MODELS = { chat: 'demo-chat', embeddings: 'demo-embeddings' } as const;
 
 export async function startDemo(): Promise<DemoSetup> {
-  const mock = await startMockUpstream({ host: '127.0.0.1', port: 0 });
+  const mock = await startMockUpstream({ host: '127.0.0.1', port: 0, mode: 'demo' });
   const P = DEFAULTS.provider;
   const provider: ProviderConfig = {
     type: 'openai-compatible',
@@ -29,6 +29,7 @@ export async function startDemo(): Promise<DemoSetup> {
     maxRetries: 0,
     maxResponseBytes: P.maxResponseBytes,
     allowInsecureHttp: false,
+    optional: false,
   };
   return {
     mock,

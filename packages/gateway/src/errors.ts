@@ -19,7 +19,7 @@ export const GATEWAY_ERRORS = {
   'config.secret_missing': {
     status: 500,
     title: 'Secret not available',
-    doc: 'A provider key names an environment variable or file that is unset, empty or unreadable.',
+    doc: 'A secret the configuration names is unset, empty or unreadable: a provider key (`apiKeyEnv`, `apiKeyFile`), a key source (`keys.<name>.file`, `keys.<name>.env`) or the TLS key pair. `problems` lists each with its key and fix. Checked before anything is opened; `rampart config check` reports the same. A provider marked `optional: true` is left out with a warning instead.',
   },
   'request.malformed_json': {
     status: 400,

@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { gatewayError } from './errors.js';
-import { resolveProviderSettings, type Config } from './config/index.js';
+import {
+  describeSkipped,
+  resolveProviderSettings,
+  resolveSecrets,
+  secretsError,
+  type Config,
+} from './config/index.js';
 import { startDemo, type DemoSetup } from './demo.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './monitor/metrics.js';
@@ -31,6 +37,8 @@ export interface RunningGateway {
   /** The address actually bound (the port is real even when 0 was asked). */
   readonly url: string;
   readonly config: Config;
+  /** The model aliases served: optional providers left out for a missing key take theirs along. */
+  readonly models: readonly string[];
   readonly demo: DemoSetup | undefined;
   readonly store: Store;
   readonly keyring: Keyring;
@@ -51,6 +59,16 @@ export async function startGateway(
   const env = options.env ?? process.env;
   const cleanup: Array<() => Promise<void>> = [];
   try {
+    // Secrets first: a missing key refuses the start before the store is opened or migrated.
+    const secrets = await resolveSecrets(config, env);
+    if (secrets.problems.length > 0) throw secretsError(secrets.problems);
+    for (const skipped of secrets.skipped) {
+      logger.warn(
+        { provider: skipped.name, key: skipped.problem.key, models: skipped.models },
+        describeSkipped(skipped),
+      );
+    }
+
     const store = await openStore({ url: config.database.url, dataDir: config.dataDir }, logger);
     cleanup.push(() => store.close());
     const keyring = await openKeyring({
@@ -58,18 +76,20 @@ export async function startGateway(
       sources: keySources(config),
       env,
     });
-    const recorder = new UsageRecorder(store, { logger });
+    const recorder = new UsageRecorder(store, { logger, ...config.usage });
     cleanup.push(() => recorder.close());
 
     const demo = config.demo ? await startDemo() : undefined;
     if (demo) cleanup.push(() => demo.mock.close());
-    const providerConfigs = demo?.providers ?? config.providers;
-    const modelConfigs = demo?.models ?? config.models;
+    const settings = demo
+      ? Object.entries(demo.providers).map(([name, provider]) =>
+          resolveProviderSettings(name, provider, env),
+        )
+      : [...secrets.providers.values()];
+    const modelConfigs = demo?.models ?? secrets.models;
 
     const providers = new Map<string, Provider>();
-    for (const [name, providerConfig] of Object.entries(providerConfigs)) {
-      providers.set(name, createProvider(resolveProviderSettings(name, providerConfig, env)));
-    }
+    for (const provider of settings) providers.set(provider.name, createProvider(provider));
     cleanup.push(async () => {
       await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
     });
@@ -119,7 +139,8 @@ export async function startGateway(
         'server.allowUnauthenticated is on: anyone who reaches this address can use the provider keys',
       );
     }
-    return { app, url: `${scheme}://${host}:${port}`, config, demo, store, keyring, close };
+    const models = Object.keys(modelConfigs);
+    return { app, url: `${scheme}://${host}:${port}`, config, models, demo, store, keyring, close };
   } catch (error) {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw error;

@@ -6,6 +6,7 @@
 import type { ResolvedOptions } from './options.js';
 import type { StreamPlan } from './respond.js';
 import { splitText } from './split.js';
+import type { ToolCall } from './tools.js';
 
 export interface AnthropicTemplates {
   /** Everything after `"model":…,` in a `message`, closing brace included. */
@@ -59,6 +60,81 @@ export function messageStream(t: AnthropicTemplates, id: string, model: string):
   const start = `event: message_start\ndata: {"type":"message_start","message":{"id":"msg_${id}","type":"message","role":"assistant","model":${JSON.stringify(model)},${t.startTail}`;
   const events = [start, ...t.events];
   // message_start, content_block_start, ping, then the deltas; the last three events close.
+  return {
+    events,
+    firstContent: 3,
+    firstTail: events.length - 3,
+    garbage:
+      'event: content_block_delta\ndata: {"type":"content_block_delta", this is not JSON\n\n',
+    terminator: MESSAGE_STOP,
+  };
+}
+
+/** A `message` whose content is one `tool_use` block: built per request, tools vary. */
+export function toolMessageBody(
+  options: ResolvedOptions,
+  id: string,
+  model: string,
+  call: ToolCall,
+): string {
+  return JSON.stringify({
+    id: `msg_${id}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [
+      {
+        type: 'tool_use',
+        id: `toolu_${id}`,
+        name: call.name,
+        input: JSON.parse(call.arguments) as unknown,
+      },
+    ],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: {
+      input_tokens: options.usage.promptTokens,
+      output_tokens: options.usage.completionTokens,
+    },
+  });
+}
+
+/** The same as a stream: a `tool_use` block whose input arrives as `input_json_delta` pieces. */
+export function toolMessageStream(
+  options: ResolvedOptions,
+  id: string,
+  model: string,
+  call: ToolCall,
+): StreamPlan {
+  const start = event('message_start', {
+    message: {
+      id: `msg_${id}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: options.usage.promptTokens, output_tokens: 1 },
+    },
+  });
+  const events = [
+    start,
+    event('content_block_start', {
+      index: 0,
+      content_block: { type: 'tool_use', id: `toolu_${id}`, name: call.name, input: {} },
+    }),
+    event('ping', {}),
+    ...splitText(call.arguments, options.streamChunks).map((partial_json) =>
+      event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json } }),
+    ),
+    event('content_block_stop', { index: 0 }),
+    event('message_delta', {
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: options.usage.completionTokens },
+    }),
+    MESSAGE_STOP,
+  ];
   return {
     events,
     firstContent: 3,

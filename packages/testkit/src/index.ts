@@ -1,11 +1,12 @@
 export { collectSse, type SseEvent } from './sse.js';
 export { embed } from './embeddings.js';
 export { MAX_BODY_BYTES, startMockUpstream } from './server.js';
-export { MOCK_DEFAULTS, type ResolvedOptions } from './options.js';
+export { DEMO_REPLY, MOCK_DEFAULTS, UPSTREAM_REPLY, type ResolvedOptions } from './options.js';
 export {
   MOCK_FAULTS,
   isMockFault,
   type MockFault,
+  type MockMode,
   type MockUpstream,
   type MockUpstreamOptions,
   type RecordedRequest,

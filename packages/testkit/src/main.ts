@@ -2,8 +2,8 @@
  * Runs the mock upstream in its own process, for benchmarks (so its work is not counted against
  * the gateway's cores) and for trying the gateway by hand:
  *
- *   node packages/testkit/dist/main.js --port 9999 [--host H] [--latency-ms N]
- *     [--stream-chunks N] [--stream-interval-ms N] [--fault F]
+ *   node packages/testkit/dist/main.js --port 9999 [--host H] [--mode upstream|demo]
+ *     [--latency-ms N] [--stream-chunks N] [--stream-interval-ms N] [--fault F] [--reply TEXT]
  *
  * Prints the URL once listening, then serves until SIGINT or SIGTERM.
  */
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
       'stream-chunks': { type: 'string' },
       'stream-interval-ms': { type: 'string' },
       fault: { type: 'string' },
+      mode: { type: 'string' },
+      reply: { type: 'string' },
     },
     strict: true,
   });
@@ -42,6 +44,13 @@ async function main(): Promise<void> {
   if (streamChunks !== undefined) options.streamChunks = streamChunks;
   const streamIntervalMs = number('stream-interval-ms', values['stream-interval-ms']);
   if (streamIntervalMs !== undefined) options.streamIntervalMs = streamIntervalMs;
+  if (values.mode !== undefined) {
+    if (values.mode !== 'upstream' && values.mode !== 'demo') {
+      throw new RangeError(`--mode must be upstream or demo, got ${values.mode}`);
+    }
+    options.mode = values.mode;
+  }
+  if (values.reply !== undefined) options.reply = values.reply;
   if (values.fault !== undefined) {
     if (!isMockFault(values.fault)) throw new RangeError(`--fault: unknown fault ${values.fault}`);
     options.fault = values.fault;

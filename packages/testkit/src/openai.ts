@@ -7,6 +7,7 @@
 import type { ResolvedOptions } from './options.js';
 import type { StreamPlan } from './respond.js';
 import { splitText } from './split.js';
+import type { ToolCall } from './tools.js';
 
 export interface OpenAiTemplates {
   /** Everything after `"model":…,` in a `chat.completion`, closing brace included. */
@@ -21,9 +22,9 @@ export interface OpenAiTemplates {
 /** An object's JSON without its opening brace: what follows a head that ends in a comma. */
 const tail = (members: Record<string, unknown>): string => JSON.stringify(members).slice(1);
 
-export function renderOpenAi(options: ResolvedOptions): OpenAiTemplates {
+function usageOf(options: ResolvedOptions) {
   const { promptTokens, completionTokens } = options.usage;
-  const usage = {
+  return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
@@ -35,6 +36,10 @@ export function renderOpenAi(options: ResolvedOptions): OpenAiTemplates {
       rejected_prediction_tokens: 0,
     },
   };
+}
+
+export function renderOpenAi(options: ResolvedOptions): OpenAiTemplates {
+  const usage = usageOf(options);
   const completionTail = tail({
     choices: [
       {
@@ -83,6 +88,100 @@ export function completionBody(
 }
 
 const DONE = 'data: [DONE]\n\n';
+
+/** A `chat.completion` whose message is a call of `call.name`: built per request, tools vary. */
+export function toolCompletionBody(
+  options: ResolvedOptions,
+  id: string,
+  created: number,
+  model: string,
+  call: ToolCall,
+): string {
+  return JSON.stringify({
+    id: `chatcmpl-${id}`,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: `call_${id}`,
+              type: 'function',
+              function: { name: call.name, arguments: call.arguments },
+            },
+          ],
+          refusal: null,
+          annotations: [],
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: usageOf(options),
+    service_tier: 'default',
+    system_fingerprint: null,
+  });
+}
+
+/** The same as a stream: the call opens in the first chunk, its arguments arrive in pieces. */
+export function toolCompletionStream(
+  options: ResolvedOptions,
+  id: string,
+  created: number,
+  model: string,
+  call: ToolCall,
+  includeUsage: boolean,
+): StreamPlan {
+  const chunk = (choices: unknown[], usage?: unknown): string =>
+    `data: ${JSON.stringify({
+      id: `chatcmpl-${id}`,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: null,
+      choices,
+      ...(includeUsage ? { usage: usage ?? null } : {}),
+    })}\n\n`;
+  const delta = (d: unknown, finish: string | null = null) => [
+    { index: 0, delta: d, logprobs: null, finish_reason: finish },
+  ];
+  const events = [
+    chunk(
+      delta({
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            index: 0,
+            id: `call_${id}`,
+            type: 'function',
+            function: { name: call.name, arguments: '' },
+          },
+        ],
+        refusal: null,
+      }),
+    ),
+    ...splitText(call.arguments, options.streamChunks).map((piece) =>
+      chunk(delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+    ),
+    chunk(delta({}, 'tool_calls')),
+  ];
+  const firstTail = events.length - 1;
+  if (includeUsage) events.push(chunk([], usageOf(options)));
+  events.push(DONE);
+  return {
+    events,
+    firstContent: 1,
+    firstTail,
+    garbage: `data: {"id":"chatcmpl-${id}","choices":[{"delta":{"tool_calls": this is not JSON\n\n`,
+    terminator: DONE,
+  };
+}
 
 export function completionStream(
   t: OpenAiTemplates,

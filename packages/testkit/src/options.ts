@@ -1,7 +1,19 @@
-import { isMockFault, type MockFault, type MockUpstreamOptions } from './types.js';
+import { isMockFault, type MockFault, type MockMode, type MockUpstreamOptions } from './types.js';
+
+/** What the mock says in upstream mode: an ordinary assistant answer. */
+export const UPSTREAM_REPLY = 'Hello! How can I help you today?';
+
+/** What the mock says in demo mode (`rampart serve` with no provider): why the answer is canned. */
+export const DEMO_REPLY =
+  'This is the Rampart demo mock answering: no AI provider is configured, so this reply is canned.';
+
+function defaultReply(mode: MockMode): string {
+  return mode === 'demo' ? DEMO_REPLY : UPSTREAM_REPLY;
+}
 
 /** The options a running mock works from; host and port only matter at start. */
 export interface ResolvedOptions {
+  readonly mode: MockMode;
   readonly latencyMs: number;
   readonly streamChunks: number;
   readonly streamIntervalMs: number;
@@ -13,13 +25,13 @@ export interface ResolvedOptions {
 }
 
 export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
+  mode: 'upstream',
   latencyMs: 0,
   streamChunks: 8,
   streamIntervalMs: 0,
   usage: Object.freeze({ promptTokens: 9, completionTokens: 12 }),
   fault: undefined,
-  reply:
-    'This is the Rampart demo mock answering: no AI provider is configured, so this reply is canned.',
+  reply: UPSTREAM_REPLY,
   retryAfterSeconds: 1,
   recordLimit: 1000,
 });
@@ -53,6 +65,16 @@ export function mergeOptions(
       throw new RangeError(`mock upstream: unknown fault ${JSON.stringify(fault)}`);
     }
     next.fault = fault;
+  }
+  if (patch.mode !== undefined) {
+    if (patch.mode !== 'upstream' && patch.mode !== 'demo') {
+      throw new RangeError(
+        `mock upstream: mode must be "upstream" or "demo", got ${JSON.stringify(patch.mode)}`,
+      );
+    }
+    // A reply left at the old mode's default follows the mode; one set by the caller stays.
+    if (base.reply === defaultReply(base.mode)) next.reply = defaultReply(patch.mode);
+    next.mode = patch.mode;
   }
   if (patch.reply !== undefined) next.reply = patch.reply;
   if (patch.retryAfterSeconds !== undefined) {

@@ -4,7 +4,7 @@
  * production), and answers from the prepared templates.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { messageBody, messageStream } from './anthropic.js';
+import { messageBody, messageStream, toolMessageBody, toolMessageStream } from './anthropic.js';
 import { errorBody, type Dialect } from './dialect.js';
 import {
   DEFAULT_DIMENSIONS,
@@ -12,9 +12,16 @@ import {
   embeddingInputs,
   embeddingsBody,
 } from './embeddings.js';
-import { MODELS_BODY, completionBody, completionStream } from './openai.js';
+import {
+  MODELS_BODY,
+  completionBody,
+  completionStream,
+  toolCompletionBody,
+  toolCompletionStream,
+} from './openai.js';
 import type { Rendered } from './render.js';
 import { playStream, prepareJson, sendJson, sendPrepared, type StreamPlan } from './respond.js';
+import { anthropicToolCall, openAiToolCall } from './tools.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -51,7 +58,10 @@ const chat: Route = {
     if (body.stream !== true) return undefined;
     const streamOptions = body.stream_options as { include_usage?: unknown } | null | undefined;
     const includeUsage = streamOptions?.include_usage === true;
-    return completionStream(state.openai, id, now(), modelOf(body), includeUsage);
+    const call = openAiToolCall(body);
+    return call === undefined
+      ? completionStream(state.openai, id, now(), modelOf(body), includeUsage)
+      : toolCompletionStream(state.options, id, now(), modelOf(body), call, includeUsage);
   },
   handle(ctx) {
     const { body, state } = ctx;
@@ -70,7 +80,16 @@ const chat: Route = {
     }
     const plan = chat.stream?.(body, state, ctx.id);
     if (plan !== undefined) playStream(ctx.res, plan, state.options.streamIntervalMs);
-    else sendJson(ctx.res, 200, completionBody(state.openai, ctx.id, now(), body.model));
+    else {
+      const call = openAiToolCall(body);
+      sendJson(
+        ctx.res,
+        200,
+        call === undefined
+          ? completionBody(state.openai, ctx.id, now(), body.model)
+          : toolCompletionBody(state.options, ctx.id, now(), body.model, call),
+      );
+    }
   },
 };
 
@@ -115,8 +134,13 @@ const models: Route = {
 const messages: Route = {
   method: 'POST',
   dialect: 'anthropic',
-  stream: (body, state, id) =>
-    body.stream === true ? messageStream(state.anthropic, id, modelOf(body)) : undefined,
+  stream: (body, state, id) => {
+    if (body.stream !== true) return undefined;
+    const call = anthropicToolCall(body);
+    return call === undefined
+      ? messageStream(state.anthropic, id, modelOf(body))
+      : toolMessageStream(state.options, id, modelOf(body), call);
+  },
   handle(ctx) {
     const { body, state } = ctx;
     // The real API refuses requests without a version; an adapter that forgets it must fail here.
@@ -138,7 +162,16 @@ const messages: Route = {
     }
     const plan = messages.stream?.(body, state, ctx.id);
     if (plan !== undefined) playStream(ctx.res, plan, state.options.streamIntervalMs);
-    else sendJson(ctx.res, 200, messageBody(state.anthropic, ctx.id, body.model));
+    else {
+      const call = anthropicToolCall(body);
+      sendJson(
+        ctx.res,
+        200,
+        call === undefined
+          ? messageBody(state.anthropic, ctx.id, body.model)
+          : toolMessageBody(state.options, ctx.id, body.model, call),
+      );
+    }
   },
 };
 

@@ -34,7 +34,17 @@ export const MOCK_FAULTS = [
  */
 export type MockFault = (typeof MOCK_FAULTS)[number];
 
+/**
+ * - `upstream` (default): answers as a provider would — an ordinary assistant reply, tool calls
+ *   when the request offers tools. For tests and benchmarks.
+ * - `demo`: the same, but the text reply says that no provider is configured (`rampart serve`'s
+ *   demo mode), so nobody mistakes it for a model's answer.
+ */
+export type MockMode = 'upstream' | 'demo';
+
 export interface MockUpstreamOptions {
+  /** Default `upstream`. */
+  mode?: MockMode;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (ephemeral). */
@@ -49,7 +59,7 @@ export interface MockUpstreamOptions {
   usage?: { promptTokens: number; completionTokens: number };
   /** Applied to every request while set. A `fault:<MockFault>` model wins over it. */
   fault?: MockFault | undefined;
-  /** The assistant's text. */
+  /** The assistant's text (default: an ordinary greeting; in demo mode, the demo explanation). */
   reply?: string;
   /** `Retry-After` on http-429 and http-503, default 1. */
   retryAfterSeconds?: number;

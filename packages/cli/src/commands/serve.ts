@@ -55,7 +55,7 @@ function banner(gateway: RunningGateway): string {
       `      -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
     );
   } else {
-    lines.push(`  models    ${Object.keys(config.models).join(', ')}`);
+    lines.push(`  models    ${gateway.models.join(', ')}`);
   }
   lines.push('', `  Health ${url}/healthz   Ready ${url}/readyz   Metrics ${url}/metrics`, '');
   return `${lines.join('\n')}\n`;

@@ -41,7 +41,9 @@ export const DEFAULTS = {
   database: {},
   log: { level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' },
   metrics: { enabled: true, allow: ['127.0.0.1/32', '::1/128'] as string[] },
+  usage: { flushIntervalMs: 1_000, batchSize: 500, maxBuffered: 10_000 },
   provider: {
+    optional: false,
     authHeader: 'bearer' as 'bearer' | 'api-key' | 'x-api-key',
     connectTimeoutMs: 5_000,
     headersTimeoutMs: 60_000,
@@ -122,6 +124,15 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   'metrics.allow': {
     doc: 'IP addresses or CIDR ranges that may read `/metrics` (others get 404).',
   },
+  'usage.flushIntervalMs': {
+    doc: 'Usage events (one per allowed request, never its content) wait in memory and are written in batches; this is the longest an event waits before its write starts. A crash (kill -9, out of memory, power loss) loses the events still in memory: as long as the database keeps up, at most about `flushIntervalMs` of traffic and never more than `batchSize` waiting events plus one batch being written — with the defaults, one second or 500 events (+500 in flight), whichever is less. While the database fails or falls behind, up to `usage.maxBuffered`. A graceful stop (SIGTERM) writes them all first. Lower this and `usage.batchSize` to narrow the window, at the cost of more, smaller writes.',
+  },
+  'usage.batchSize': {
+    doc: 'Most events per database write; as soon as this many wait they are written, without waiting for `usage.flushIntervalMs`. Together the two bound what a crash can lose.',
+  },
+  'usage.maxBuffered': {
+    doc: 'Most events held in memory while the database is slow or unreachable; beyond it the oldest are dropped and counted (`rampart_usage_events_dropped_total`). A crash during such an outage loses up to this many.',
+  },
   'providers.<name>.type': {
     doc: '`openai-compatible` (OpenAI, Azure OpenAI, Groq, Mistral, vLLM, Ollama…) or `anthropic`.',
     defaultText: 'required',
@@ -129,6 +140,9 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   'providers.<name>.baseUrl': {
     doc: 'Upstream base URL including the version prefix, e.g. `https://api.openai.com/v1`. Plain `http://` only for loopback (127.0.0.0/8, `[::1]` or `localhost`, as the URL parser reads the host) unless `allowInsecureHttp`.',
     defaultText: 'required',
+  },
+  'providers.<name>.optional': {
+    doc: 'When the key (`apiKeyEnv`, `apiKeyFile`) is missing, leave this provider and its model aliases out with a warning instead of refusing to start. A provider that is not optional and lacks its key is refused before anything is opened.',
   },
   'providers.<name>.apiKeyEnv': {
     doc: 'Name of the environment variable holding the provider key.',

@@ -1,4 +1,12 @@
 export { DEFAULTS, OPTION_DOCS, type OptionDoc } from './defaults.js';
 export { configSchema, type ConfigInput, type ModelConfig, type ProviderConfig } from './schema.js';
 export { loadConfig, validateConfig, type Config, type LoadOptions } from './load.js';
-export { resolveProviderSettings } from './secrets.js';
+export {
+  describeSkipped,
+  resolveProviderSettings,
+  resolveSecrets,
+  secretsError,
+  type ResolvedSecrets,
+  type SecretProblem,
+  type SkippedProvider,
+} from './secrets.js';

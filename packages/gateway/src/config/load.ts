@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, isPair, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewayError } from '../errors.js';
 import { deepMerge, readEnvOverrides } from './env.js';
 import { findInsecureCombinations, type ConfigProblem } from './insecure.js';
+import { describeIssues, formatKey } from './problems.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 /** The validated configuration the gateway is built from. */
@@ -36,7 +37,13 @@ export function validateConfig(
 ): Config {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw configError('config.invalid', describeIssues(parsed.error.issues, envSources));
+    // Insecure combinations among the parts that did parse are reported in the same round, so
+    // that fixing a typo does not reveal a second list of problems.
+    throw configError(
+      'config.invalid',
+      describeIssues(parsed.error.issues, raw ?? {}, envSources),
+      insecureDespiteErrors(raw ?? {}, parsed.error.issues),
+    );
   }
   const problems = findInsecureCombinations(parsed.data);
   if (problems.length > 0) throw configError('config.insecure', problems);
@@ -50,6 +57,94 @@ export function validateConfig(
     server: { ...config.server, publicUrl },
     demo: Object.keys(config.providers).length === 0,
   };
+}
+
+/** Sections whose entries are named by the user: an invalid entry is set aside whole. */
+const NAMED_ENTRIES = new Set(['providers', 'models', 'keys']);
+const MAX_SALVAGE_ROUNDS = 8;
+
+/**
+ * Runs the insecure-combination checks on what remains once every invalid part is set aside.
+ * An invalid option falls back to its default (every default is the safe choice), an invalid
+ * provider, model or key entry is left out whole, and checks that would only repeat a schema
+ * error are skipped: a model naming a provider that was set aside, or a model list emptied by
+ * the schema errors. Returns nothing when the input cannot be salvaged (not a mapping).
+ */
+function insecureDespiteErrors(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  if (!isPlainObject(raw)) return [];
+  const copy = structuredClone(raw);
+  const setAside: string[][] = [];
+  let current = issues;
+  for (let round = 0; round < MAX_SALVAGE_ROUNDS; round++) {
+    let changed = false;
+    for (const issue of current) {
+      for (const target of salvageTargets(issue)) {
+        const removed = removeAt(copy, target);
+        if (removed !== undefined) {
+          setAside.push(removed);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return [];
+    const retry = configSchema.safeParse(copy);
+    if (!retry.success) {
+      current = retry.error.issues;
+      continue;
+    }
+    const removedProviders = new Set(
+      setAside.filter((p) => p[0] === 'providers').map((p) => p[1] ?? '*'),
+    );
+    const models = Object.fromEntries(
+      Object.entries(retry.data.models).filter(
+        ([, model]) => !removedProviders.has('*') && !removedProviders.has(model.provider),
+      ),
+    );
+    const modelsTouched =
+      setAside.some((p) => p[0] === 'models') ||
+      Object.keys(models).length !== Object.keys(retry.data.models).length;
+    return findInsecureCombinations({ ...retry.data, models }).filter(
+      (problem) => !(modelsTouched && problem.key === 'models'),
+    );
+  }
+  return [];
+}
+
+/** The parts of the input an issue condemns: whole lists, whole named entries. */
+function salvageTargets(issue: z.core.$ZodIssue): string[][] {
+  const path = issue.path.map(String);
+  const firstIndex = issue.path.findIndex((segment) => typeof segment === 'number');
+  const targets =
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...path, key]) : [path];
+  return targets.map((target) => {
+    let cut = firstIndex === -1 ? target : target.slice(0, firstIndex);
+    if (NAMED_ENTRIES.has(cut[0] ?? '') && cut.length > 2) cut = cut.slice(0, 2);
+    return cut;
+  });
+}
+
+/**
+ * Deletes the value at a path, or — when it is absent (a required option missing) — the
+ * nearest enclosing value that is present, short of the whole document. Returns the path
+ * deleted, or undefined when nothing was.
+ */
+function removeAt(root: Record<string, unknown>, path: readonly string[]): string[] | undefined {
+  for (let length = path.length; length > 0; length--) {
+    let node: unknown = root;
+    for (const segment of path.slice(0, length - 1)) {
+      node = isPlainObject(node) ? node[segment] : undefined;
+    }
+    const last = path[length - 1] ?? '';
+    if (isPlainObject(node) && Object.hasOwn(node, last)) {
+      delete node[last];
+      return path.slice(0, length);
+    }
+  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function readYaml(file: string): unknown {
@@ -78,6 +173,8 @@ function readYaml(file: string): unknown {
       doc.errors.map((e) => ({ key: file, message: `YAML: ${e.message.split('\n')[0] ?? ''}` })),
     );
   }
+  const badKeys = collectionKeys(doc);
+  if (badKeys.length > 0) throw configError('config.invalid', badKeys);
   try {
     return doc.toJS({ maxAliasCount: 0 }) as unknown;
   } catch (error) {
@@ -88,105 +185,42 @@ function readYaml(file: string): unknown {
   }
 }
 
-function configError(code: 'config.invalid' | 'config.insecure', problems: ConfigProblem[]) {
-  const lines = problems.map((p) => `  ${p.key}: ${p.message}`).join('\n');
+/**
+ * Option names are strings. A list or mapping used as a key (`? [a]`) would be stringified by
+ * the YAML library (with a process warning) into a name nobody wrote; it is refused instead.
+ */
+function collectionKeys(doc: Document.Parsed): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Pair(_, pair, path) {
+      if (pair.key === null || isScalar(pair.key)) return;
+      const names: string[] = [];
+      for (const node of path) {
+        if (isPair(node) && isScalar(node.key)) names.push(String(node.key.value));
+      }
+      problems.push({
+        key: names.length === 0 ? '(root)' : formatKey(names),
+        message: `a ${isMap(pair.key) ? 'mapping' : 'list'} is used as a key. Fix: option and entry names are plain words (\`name: value\`)`,
+      });
+      return visit.SKIP;
+    },
+  });
+  return problems;
+}
+
+function configError(
+  code: 'config.invalid' | 'config.insecure',
+  problems: ConfigProblem[],
+  insecure: ConfigProblem[] = [],
+) {
+  const list = (items: ConfigProblem[]) => items.map((p) => `  ${p.key}: ${p.message}`).join('\n');
   const title =
     code === 'config.invalid' ? 'invalid configuration' : 'insecure configuration refused';
-  return gatewayError(code, `${title}:\n${lines}`, { extensions: { problems } });
-}
-
-function describeIssues(
-  issues: readonly z.core.$ZodIssue[],
-  envSources: ReadonlyMap<string, string>,
-): ConfigProblem[] {
-  return issues.flatMap((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => {
-        const keyPath = [...path, key].join('.');
-        return {
-          key: withSource(keyPath, envSources),
-          message: `unknown option${suggest(key, knownKeys(path))}${secretHint(key)}. Fix: remove or correct it`,
-        };
-      });
-    }
-    return [{ key: withSource(path.join('.') || '(root)', envSources), message: issue.message }];
+  const also =
+    insecure.length === 0 ? '' : `\ninsecure configuration refused, too:\n${list(insecure)}`;
+  return gatewayError(code, `${title}:\n${list(problems)}${also}`, {
+    extensions: insecure.length === 0 ? { problems } : { problems, insecure },
   });
-}
-
-function withSource(key: string, envSources: ReadonlyMap<string, string>): string {
-  const variable = envSources.get(key);
-  return variable === undefined ? key : `${key} (from ${variable})`;
-}
-
-function secretHint(key: string): string {
-  return /key|secret|token|password/i.test(key) && !/Env$|File$/.test(key)
-    ? ' — secrets never go in the config file: name the variable (apiKeyEnv) or file (apiKeyFile) that holds it'
-    : '';
-}
-
-/** The keys the schema allows at a path, for "did you mean". */
-function knownKeys(path: readonly string[]): string[] {
-  let schema: unknown = configSchema;
-  for (const segment of path) {
-    schema = childSchema(schema, segment);
-    if (schema === undefined) return [];
-  }
-  const shape = objectShape(schema);
-  return shape === undefined ? [] : Object.keys(shape);
-}
-
-function childSchema(schema: unknown, segment: string): unknown {
-  const inner = unwrap(schema);
-  const shape = objectShape(inner);
-  if (shape !== undefined) return shape[segment];
-  const def = (inner as { def?: { type?: string; valueType?: unknown } }).def;
-  return def?.type === 'record' ? def.valueType : undefined;
-}
-
-function objectShape(schema: unknown): Record<string, unknown> | undefined {
-  const inner = unwrap(schema) as { def?: { type?: string; shape?: Record<string, unknown> } };
-  return inner.def?.type === 'object' ? inner.def.shape : undefined;
-}
-
-function unwrap(schema: unknown): unknown {
-  let current = schema as { def?: { type?: string; innerType?: unknown } } | undefined;
-  while (
-    current?.def !== undefined &&
-    ['optional', 'default', 'prefault', 'nullable'].includes(current.def.type ?? '')
-  ) {
-    current = current.def.innerType as typeof current;
-  }
-  return current;
-}
-
-function suggest(key: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = levenshtein(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best === undefined ? '' : ` (did you mean "${best}"?)`;
-}
-
-function levenshtein(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(
-        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 99;
 }
 
 function formatHost(host: string): string {

@@ -41,6 +41,7 @@ const providerSchema = z.strictObject({
     .max(1024 * 1024 * 1024)
     .default(P.maxResponseBytes),
   allowInsecureHttp: z.boolean().default(P.allowInsecureHttp),
+  optional: z.boolean().default(P.optional),
 });
 
 /** Where a shared key comes from (replicas); a key with no source is generated in dataDir. */
@@ -53,7 +54,8 @@ const keySourceSchema = z
       .optional(),
   })
   .refine((source) => (source.file === undefined) !== (source.env === undefined), {
-    message: 'name exactly one of file or env',
+    message:
+      'names both a file and an env variable, or neither. Fix: keep exactly one of `file:` or `env:`',
   });
 
 const keysSchema = z.strictObject(
@@ -71,6 +73,7 @@ const modelSchema = z.strictObject({
 
 const S = DEFAULTS.server;
 const L = DEFAULTS.limits;
+const U = DEFAULTS.usage;
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULTS.dataDir),
@@ -145,6 +148,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(DEFAULTS.metrics.enabled),
       allow: z.array(cidr).default(DEFAULTS.metrics.allow),
+    })
+    .prefault({}),
+  usage: z
+    .strictObject({
+      flushIntervalMs: ms(60_000).default(U.flushIntervalMs),
+      batchSize: z.number().int().min(1).max(10_000).default(U.batchSize),
+      maxBuffered: z.number().int().min(1).max(1_000_000).default(U.maxBuffered),
     })
     .prefault({}),
   providers: z

@@ -2,7 +2,7 @@
  * Every key Rampart needs: generated into `<dataDir>/keys/` in embedded mode, or read from a
  * file or environment variable when replicas must share it (docs/keys.md).
  */
-export { openKeyring } from './load.js';
+export { checkKeySources, openKeyring, type KeySourceProblem } from './load.js';
 export {
   Keyring,
   type JwkSet,

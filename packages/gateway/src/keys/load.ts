@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { isRampartError, type RampartError } from '@rampart/core';
 import { gatewayError } from '../errors.js';
 import {
   ensureKeyDir,
@@ -52,6 +53,37 @@ export async function openKeyring(options: KeyringOptions): Promise<Keyring> {
     slots.set(name, await loadOrGenerate(name, join(keyDir, `${name}.json`), now()));
   }
   return new Keyring(slots, now, overlap);
+}
+
+/** A key source that cannot be used: the option that names it and the error saying why. */
+export interface KeySourceProblem {
+  /** `keys.<name>.file` or `keys.<name>.env`. */
+  readonly key: string;
+  readonly error: RampartError;
+}
+
+/**
+ * Reads and validates every key named by a source (file or environment variable) without
+ * touching `dataDir`: what `rampart config check` and the start-up precheck use, so that both
+ * refuse exactly what openKeyring would.
+ */
+export async function checkKeySources(
+  sources: KeyringOptions['sources'],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  now: number = Date.now(),
+): Promise<KeySourceProblem[]> {
+  const problems: KeySourceProblem[] = [];
+  for (const [name, source] of Object.entries(sources) as Array<[KeyName, KeySource?]>) {
+    if (source === undefined) continue;
+    try {
+      await loadSource(name, source, env, now);
+    } catch (error) {
+      if (!isRampartError(error)) throw error;
+      const option = source.file !== undefined ? 'file' : 'env';
+      problems.push({ key: `keys.${name}.${option}`, error });
+    }
+  }
+  return problems;
 }
 
 async function loadSource(

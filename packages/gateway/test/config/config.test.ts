@@ -59,6 +59,74 @@ describe('configuration', () => {
     expect(message).toContain('limits.maxBodyBytes');
   });
 
+  it('a type error names the key, what is expected and the fix, with the default', () => {
+    const { code, message } = problemsOf(() => validateConfig({ server: { port: 'abc' } }));
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('server.port: expected a number, got a string');
+    expect(message).toContain('Fix: write a number, or remove it to use the default (8787)');
+    expect(problemsOf(() => validateConfig({ server: { port: '8080' } })).message).toContain(
+      'write a number without quotes',
+    );
+  });
+
+  it.each([
+    [{ server: { port: 70_000 } }, 'server.port'],
+    [{ server: { trustedProxies: ['not-an-ip'] } }, 'server.trustedProxies[0]'],
+    [{ log: { level: 'loud' } }, 'log.level'],
+    [{ dataDir: '' }, 'dataDir'],
+    [{ server: 5 }, 'server'],
+    [{ keys: { 'cookie-secret': {} } }, 'keys.cookie-secret'],
+    [{ providers: { 'Not Lower': openai } }, 'providers.Not Lower'],
+    [{ models: { m: { provider: 'p' } } }, 'models.m.model'],
+    [{ database: { url: 'mysql://user:hunter2@db' } }, 'database.url'],
+  ])('every schema problem names its key and a fix: %j', (raw, key) => {
+    const { message } = problemsOf(() => validateConfig(raw));
+    const lines = message.split('\n').slice(1);
+    expect(lines.some((line) => line.startsWith(`  ${key}: `))).toBe(true);
+    for (const line of lines) expect(line).toContain('Fix:');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('schema errors and insecure combinations are reported together in one round', () => {
+    const { code, message } = problemsOf(() =>
+      validateConfig({
+        server: { host: '0.0.0.0', port: 'abc', trustedProxies: ['0.0.0.0/0'] },
+        providers: {
+          ok: { ...openai, baseUrl: 'http://api.example.com/v1' },
+          broken: { ...openai, type: 'nope' },
+        },
+        models: {
+          a: { provider: 'ok', model: 'x' },
+          b: { provider: 'broken', model: 'y' },
+        },
+      }),
+    );
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('server.port');
+    expect(message).toContain('providers.broken.type');
+    expect(message).toContain('insecure configuration refused, too');
+    expect(message).toContain('server.host');
+    expect(message).toContain('server.trustedProxies');
+    expect(message).toContain('providers.ok.baseUrl');
+    // The model of the provider set aside is not reported a second time as unconfigured.
+    expect(message).not.toContain('models.b.provider');
+  });
+
+  it('a list or mapping used as a YAML key is refused naming where, without a YAML warning', () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const file = yamlFile('server:\n  ? [port]\n  : 1\n');
+      const { code, message } = problemsOf(() => loadConfig({ file, env: {} }));
+      expect(code).toBe('config.invalid');
+      expect(message).toContain('server: a list is used as a key');
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('environment overrides map SNAKE_CASE segments onto options and name the variable in errors', () => {
     const config = loadConfig({
       env: {
@@ -112,6 +180,20 @@ describe('configuration', () => {
     const { message } = problemsOf(() => validateConfig(raw));
     expect(message).toContain(key);
     expect(message).toMatch(/Fix:|expected/);
+  });
+
+  it('the usage recorder window defaults to one second or 500 events and can be narrowed', () => {
+    expect(validateConfig({}).usage).toEqual({
+      flushIntervalMs: 1000,
+      batchSize: 500,
+      maxBuffered: 10_000,
+    });
+    const narrow = validateConfig({ usage: { flushIntervalMs: 100, batchSize: 50 } });
+    expect(narrow.usage.flushIntervalMs).toBe(100);
+    expect(narrow.usage.batchSize).toBe(50);
+    expect(problemsOf(() => validateConfig({ usage: { batchSize: 0 } })).message).toContain(
+      'usage.batchSize',
+    );
   });
 
   it('a non-loopback bind is accepted with TLS terminated by a proxy', () => {
