@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gatewayError } from '../errors.js';
 import { gatewayStages } from './index.js';
@@ -137,6 +137,37 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       expect(dones()[0]?.ending).toEqual({ status, outcome: code, refused: true });
     },
   );
+
+  it('a request timeout while the body arrives (408, written by Node on the socket): once, first', async () => {
+    const spy = spyStage(50);
+    t = pipelineApp({
+      config: { server: { headersTimeoutMs: 400, requestTimeoutMs: 400 } },
+      stages: (deps) => [...gatewayStages(deps), spy],
+    });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const dones = () => spy.calls.filter((call) => call.phase === 'done');
+    const answer = await new Promise<{ text: string; donesAtArrival: number }>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      let donesAtArrival = -1;
+      socket.on('data', (chunk) => {
+        if (donesAtArrival < 0) donesAtArrival = dones().length;
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve({ text, donesAtArrival }));
+      socket.on('error', () => undefined);
+      socket.write(
+        'POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":',
+      );
+    });
+    expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer.text).toContain('request.timeout');
+    expect(answer.donesAtArrival).toBe(1);
+    expect(dones()).toHaveLength(1);
+    expect(dones()[0]?.ending).toEqual({ status: 408, outcome: 'request.timeout', refused: true });
+    expect(answer.text).toContain(dones()[0]?.exchange.requestId ?? 'missing');
+  });
 
   it('an upstream error: once, with the upstream code', async () => {
     const { dones, app } = withSpy({
