@@ -16,12 +16,12 @@ import { KEY_SPECS, type KeyName } from './specs.js';
 export const KEY_SET_VERSION = 1;
 const MAX_KEYS = 32;
 
-export function newKeySet(name: KeyName, now: number): KeyVersion[] {
-  return [new KeyVersion(name, generateKey(KEY_SPECS[name]), new Date(now), undefined)];
+export async function newKeySet(name: KeyName, now: number): Promise<KeyVersion[]> {
+  return [new KeyVersion(name, await generateKey(KEY_SPECS[name]), new Date(now), undefined)];
 }
 
 /** Parses and validates a document; throws KeyProblem naming the field at fault. */
-export function parseKeySet(text: string, name: KeyName, now: number): KeyVersion[] {
+export async function parseKeySet(text: string, name: KeyName, now: number): Promise<KeyVersion[]> {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -32,7 +32,8 @@ export function parseKeySet(text: string, name: KeyName, now: number): KeyVersio
   if (!isRecord(document)) throw new KeyProblem('', 'must be a JSON object');
   const spec = KEY_SPECS[name];
   if (document.kty !== undefined) {
-    return [new KeyVersion(name, importKey(spec, document, 'the JWK'), new Date(now), undefined)];
+    const material = await importKey(spec, document, 'the JWK');
+    return [new KeyVersion(name, material, new Date(now), undefined)];
   }
   if (document.version !== KEY_SET_VERSION) {
     throw new KeyProblem('version', `must be ${KEY_SET_VERSION}`);
@@ -44,7 +45,9 @@ export function parseKeySet(text: string, name: KeyName, now: number): KeyVersio
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) {
     throw new KeyProblem('keys', `must be an array of 1 to ${MAX_KEYS} entries`);
   }
-  const versions = keys.map((entry: unknown, index) => {
+  const versions: KeyVersion[] = [];
+  // One at a time: the first entry at fault is the one reported.
+  for (const [index, entry] of (keys as unknown[]).entries()) {
     const path = `keys[${index}]`;
     if (!isRecord(entry)) throw new KeyProblem(path, 'must be an object');
     const createdAt = date(entry.createdAt, `${path}.createdAt`);
@@ -53,8 +56,9 @@ export function parseKeySet(text: string, name: KeyName, now: number): KeyVersio
     if (index === 0 && notAfter !== undefined) {
       throw new KeyProblem(`${path}.notAfter`, 'must be absent: keys[0] is the current key');
     }
-    return new KeyVersion(name, importKey(spec, entry.jwk, `${path}.jwk`), createdAt, notAfter);
-  });
+    const material = await importKey(spec, entry.jwk, `${path}.jwk`);
+    versions.push(new KeyVersion(name, material, createdAt, notAfter));
+  }
   const kids = new Set<string>();
   for (const [index, version] of versions.entries()) {
     if (kids.has(version.kid)) throw new KeyProblem(`keys[${index}].jwk.kid`, 'is not unique');

@@ -1,5 +1,5 @@
+import { calculateJwkThumbprint } from 'jose';
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
@@ -24,7 +24,7 @@ export interface KeyMaterial {
 const SECRET_BYTES = 32;
 const KID = /^[\x21-\x7e]{1,128}$/;
 
-export function generateKey(spec: KeySpec): KeyMaterial {
+export async function generateKey(spec: KeySpec): Promise<KeyMaterial> {
   if (spec.kind === 'secret-256') {
     // A random kid: deriving it from the secret would publish a hash of the secret.
     const key = createSecretKey(randomBytes(SECRET_BYTES));
@@ -34,14 +34,16 @@ export function generateKey(spec: KeySpec): KeyMaterial {
     spec.kind === 'ec-p256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : generateKeyPairSync('ed25519');
-  return { kid: thumbprint(publicKey.export({ format: 'jwk' })), key: privateKey, publicKey };
+  return { kid: await calculateJwkThumbprint(publicKey), key: privateKey, publicKey };
 }
 
 /**
  * Validates and imports a private or secret JWK for `spec`. Asymmetric keys without a kid get
- * their RFC 7638 thumbprint, which every replica computes alike; secret keys must carry one.
+ * their RFC 7638 thumbprint (jose's), which every replica computes alike; secret keys must carry
+ * one. The checks below are Rampart's policy and name the member at fault; the JWK itself is
+ * read by node:crypto.
  */
-export function importKey(spec: KeySpec, value: unknown, path: string): KeyMaterial {
+export async function importKey(spec: KeySpec, value: unknown, path: string): Promise<KeyMaterial> {
   if (!isRecord(value)) throw new KeyProblem(path, 'must be a JWK object');
   const field = (name: string) => `${path}.${name}`;
   const ec = spec.kind === 'ec-p256';
@@ -102,7 +104,7 @@ export function importKey(spec: KeySpec, value: unknown, path: string): KeyMater
   if (!verify(digest, probe, publicKey, sign(digest, probe, key))) {
     throw new KeyProblem(path, 'has a public part (x, y) that does not match its private key (d)');
   }
-  return { kid: kid ?? thumbprint(publicPart), key, publicKey };
+  return { kid: kid ?? (await calculateJwkThumbprint(publicPart)), key, publicKey };
 }
 
 /** The JWK Rampart writes: the private or secret key with kid, alg and use. */
@@ -124,15 +126,6 @@ export function publicJwk(material: KeyMaterial, spec: KeySpec): JsonWebKey | un
     alg: spec.alg,
     use: spec.use,
   };
-}
-
-/** RFC 7638 JWK thumbprint (SHA-256) of a public EC or OKP key. */
-export function thumbprint(jwk: JsonWebKey): string {
-  const required =
-    jwk.kty === 'EC'
-      ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
-      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
 }
 
 function expect(jwk: Record<string, unknown>, member: string, wanted: string, path: string): void {

@@ -107,7 +107,7 @@ export class Keyring {
     const overlap = overlapMs ?? (spec.retainRetired ? undefined : this.#overlapMs);
     const [previous, ...older] = slot.versions;
     const retired = previous?.retire(overlap === undefined ? undefined : new Date(now + overlap));
-    const fresh = new KeyVersion(name, generateKey(spec), new Date(now), undefined);
+    const fresh = new KeyVersion(name, await generateKey(spec), new Date(now), undefined);
     const versions = [fresh, ...(retired ? [retired] : []), ...older].filter((version) =>
       version.isUsableAt(now),
     );

@@ -101,7 +101,7 @@ async function loadSource(
   if (source.file !== undefined) {
     const origin = { kind: 'file', file: source.file } as const;
     const text = await readKeyFile(source.file, name);
-    return { origin, versions: parse(name, text, origin, now) };
+    return { origin, versions: await parse(name, text, origin, now) };
   }
   const variable = source.env as string;
   const origin = { kind: 'env', variable } as const;
@@ -118,24 +118,29 @@ async function loadSource(
       `Environment variable ${variable} (${name}) is larger than ${MAX_KEY_BYTES} bytes.`,
     );
   }
-  return { origin, versions: parse(name, text, origin, now) };
+  return { origin, versions: await parse(name, text, origin, now) };
 }
 
 async function loadOrGenerate(name: KeyName, file: string, now: number): Promise<Slot> {
   const origin = { kind: 'generated', file } as const;
   const existing = await readKeyFileIfPresent(file, name);
-  if (existing !== undefined) return { origin, versions: parse(name, existing, origin, now) };
-  const versions = newKeySet(name, now);
+  if (existing !== undefined) return { origin, versions: await parse(name, existing, origin, now) };
+  const versions = await newKeySet(name, now);
   if (await writeKeyFile(file, serializeKeySet(name, versions), 'create'))
     return { origin, versions };
   // Another process generated it between our read and our write: use theirs.
-  return { origin, versions: parse(name, await readKeyFile(file, name), origin, now) };
+  return { origin, versions: await parse(name, await readKeyFile(file, name), origin, now) };
 }
 
-function parse(name: KeyName, text: string, origin: Origin, now: number): KeyVersion[] {
+async function parse(
+  name: KeyName,
+  text: string,
+  origin: Origin,
+  now: number,
+): Promise<KeyVersion[]> {
   try {
     if (text.trim() === '') throw new KeyProblem('', 'is empty');
-    return parseKeySet(text, name, now);
+    return await parseKeySet(text, name, now);
   } catch (error) {
     if (!(error instanceof KeyProblem)) throw error;
     const fix =

@@ -42,6 +42,11 @@ describe('SSE parser', () => {
       { event: 'message', data: 'a' },
       { event: 'message', data: 'b' },
     ]);
+    // A chunk ending in CR, then chunks without any line break, then the end of the stream.
+    expect(parseAll([bytes('data: a\r\r'), bytes('x'), bytes('y')])).toEqual([
+      { event: 'message', data: 'a' },
+    ]);
+    expect(parseAll([bytes('data: a\r'), bytes('\r')])).toEqual([{ event: 'message', data: 'a' }]);
   });
 
   it('reassembles a UTF-8 character split across chunks', () => {
