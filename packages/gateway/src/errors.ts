@@ -46,6 +46,11 @@ export const GATEWAY_ERRORS = {
     title: 'Invalid request parameter',
     doc: 'A body field has the wrong type, is out of range or is unknown where unknown fields are refused; `errors` lists each path.',
   },
+  'request.unsupported_by_provider': {
+    status: 400,
+    title: 'Not supported by this provider',
+    doc: 'The request is valid OpenAI but uses something the provider behind the model cannot honour (for Anthropic: audio parts, `detail: "low"`, message `name`, …); `errors` names each path. Rampart refuses rather than drop it silently; see docs/anthropic.md.',
+  },
   'request.timeout': {
     status: 408,
     title: 'Request timed out',

@@ -90,6 +90,45 @@ describe('OpenAI-compatible proxy', () => {
     expect(text.length).toBeGreaterThan(0);
   });
 
+  it('Anthropic gets jpg images as jpeg and keeps cache markers; what it cannot honour is a named 400', async () => {
+    const marked = { type: 'text', text: 'Stable rules.', cache_control: { type: 'ephemeral' } };
+    const response = await postJson(chatUrl(), {
+      model: 'claude',
+      messages: [
+        { role: 'system', content: [marked, { type: 'text', text: 'Today.' }] },
+        {
+          role: 'user',
+          content: [{ type: 'image_url', image_url: { url: 'data:image/jpg;base64,/9j/AA==' } }],
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const sent = h.mock.requests.at(-1)?.body as Json;
+    expect(sent['system']).toEqual([marked, { type: 'text', text: 'Today.' }]);
+    expect(JSON.stringify(sent['messages'])).toContain('"media_type":"image/jpeg"');
+
+    const before = h.mock.requests.length;
+    const refused = await postJson(chatUrl(), {
+      model: 'claude',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'https://x.test/a.png', detail: 'low' } },
+          ],
+        },
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(await refused.json()).toMatchObject({
+      code: 'request.unsupported_by_provider',
+      errors: [{ path: 'messages.0.content.1.image_url.detail' }],
+    });
+    expect(h.mock.requests.length).toBe(before);
+  });
+
   it('usage is recorded without content', async () => {
     await postJson(
       chatUrl(),

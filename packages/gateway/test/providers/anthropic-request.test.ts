@@ -106,7 +106,10 @@ describe('OpenAI request → Anthropic Messages', () => {
           content: [
             { type: 'text', text: 'What is this?' },
             { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-            { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg', detail: 'low' } },
+            {
+              type: 'image_url',
+              image_url: { url: 'https://example.com/cat.jpg', detail: 'high' },
+            },
           ],
         },
       ],
@@ -126,17 +129,20 @@ describe('OpenAI request → Anthropic Messages', () => {
     ]);
   });
 
-  it('refuses images it cannot pass on, and audio or file parts', () => {
+  it('refuses images it cannot pass on, and audio parts', () => {
     const send = (part: unknown) => () =>
       toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: [part] }] });
     expect(send({ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA' } })).toThrow(
-      invalidParameter('messages[0].content[0].image_url.url'),
+      invalidParameter('messages.0.content.0.image_url.url'),
     );
     expect(send({ type: 'image_url', image_url: { url: 'file:///etc/passwd' } })).toThrow(
-      invalidParameter('messages[0].content[0].image_url.url'),
+      invalidParameter('messages.0.content.0.image_url.url'),
     );
     expect(send({ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } })).toThrow(
-      invalidParameter('messages[0].content[0].type=input_audio is not supported'),
+      expect.objectContaining({
+        code: 'request.unsupported_by_provider',
+        message: expect.stringContaining('messages.0.content.0.type') as unknown,
+      }),
     );
   });
 
@@ -210,7 +216,12 @@ describe('OpenAI request → Anthropic Messages', () => {
       type: 'tool',
       name: 'f',
     });
-    expect(() => withChoice({ type: 'allowed_tools' })).toThrow(invalidParameter('tool_choice'));
+    expect(() => withChoice({ type: 'allowed_tools' })).toThrow(
+      expect.objectContaining({
+        code: 'request.unsupported_by_provider',
+        message: expect.stringContaining('tool_choice.type') as unknown,
+      }),
+    );
   });
 
   it('refuses malformed tool call arguments without echoing them', () => {
@@ -226,7 +237,7 @@ describe('OpenAI request → Anthropic Messages', () => {
           },
         ],
       });
-    expect(call).toThrow(invalidParameter('messages[0].tool_calls[0].function.arguments'));
+    expect(call).toThrow(invalidParameter('messages.0.tool_calls.0.function.arguments'));
     const error = (() => {
       try {
         call();

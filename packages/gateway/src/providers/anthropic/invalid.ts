@@ -16,3 +16,16 @@ export function invalid(path: string, message: string) {
     extensions: { errors: [{ path, message }] },
   });
 }
+
+/**
+ * Valid OpenAI that Anthropic cannot honour (an audio part, `detail: "low"`, a message `name`):
+ * refused rather than dropped, naming the path in the dotted form the parse stage uses.
+ */
+export function notSupported(
+  path: string,
+  message = 'has no equivalent in provider type anthropic',
+) {
+  return gatewayError('request.unsupported_by_provider', `${path}: ${message}`, {
+    extensions: { errors: [{ path, message }] },
+  });
+}

@@ -1,6 +1,7 @@
 import { gatewayError } from '../../errors.js';
 import { isObject } from '../http/faults.js';
 import type { JsonObject, JsonResult, Usage } from '../types.js';
+import { identity, wholeBlock, type Piece } from './blocks.js';
 
 /** Anthropic Messages response → OpenAI chat.completion. */
 export function fromAnthropicMessage(message: JsonObject, created: number): JsonResult {
@@ -10,33 +11,13 @@ export function fromAnthropicMessage(message: JsonObject, created: number): Json
       'the upstream response is not an Anthropic message with a content array',
     );
   }
-  const texts: string[] = [];
-  const toolCalls: JsonObject[] = [];
-  for (const block of message.content as unknown[]) {
-    if (!isObject(block)) continue;
-    if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
-    if (block.type === 'tool_use') {
-      toolCalls.push({
-        id: block.id,
-        type: 'function',
-        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
-      });
-    }
-    // Other blocks (thinking, server tools) belong to features this translation never enables.
-  }
-  const assistant: JsonObject = {
-    role: 'assistant',
-    content: texts.length > 0 ? texts.join('') : null,
-    refusal: null,
-  };
-  if (toolCalls.length > 0) assistant.tool_calls = toolCalls;
+  const assistant = assemble((message.content as unknown[]).flatMap(wholeBlock));
   const tokens = anthropicTokens(message.usage);
   const usage = anthropicUsage(message.usage);
   const completion: JsonObject = {
-    id: message.id,
+    ...identity(message),
     object: 'chat.completion',
     created,
-    model: message.model,
     choices: [
       {
         index: 0,
@@ -48,6 +29,29 @@ export function fromAnthropicMessage(message: JsonObject, created: number): Json
   };
   if (usage !== undefined) completion.usage = openAIUsageObject(usage, tokens?.cachedInput);
   return { body: completion, usage };
+}
+
+/** Folds the pieces of every block into one assistant message (see blocks.ts). */
+function assemble(pieces: readonly Piece[]): JsonObject {
+  let content = '';
+  let reasoning = '';
+  const calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[] =
+    [];
+  for (const piece of pieces) {
+    if (piece.kind === 'content') content += piece.text;
+    else if (piece.kind === 'reasoning') reasoning += piece.text;
+    else if (piece.kind === 'call') {
+      calls.push({ id: piece.id, type: 'function', function: { name: piece.name, arguments: '' } });
+    } else {
+      const call = calls.at(-1);
+      if (call !== undefined) call.function.arguments += piece.json;
+    }
+  }
+  const assistant: JsonObject = { role: 'assistant', content: content === '' ? null : content };
+  if (reasoning !== '') assistant.reasoning_content = reasoning;
+  assistant.refusal = null;
+  if (calls.length > 0) assistant.tool_calls = calls;
+  return assistant;
 }
 
 const FINISH_REASONS: Readonly<Record<string, string>> = {

@@ -3,14 +3,23 @@ import { chunkBatches, type EventStep } from '../http/batches.js';
 import { parseEventData, type EventStream } from '../http/events.js';
 import { errorTokens, isObject } from '../http/faults.js';
 import type { ChatStream, JsonObject, Usage } from '../types.js';
+import {
+  deltaPieces,
+  identity,
+  isToolUse,
+  openBlock,
+  wholeArguments,
+  type Piece,
+} from './blocks.js';
 import { anthropicTokens, finishReason, openAIUsageObject, toUsage } from './response.js';
 
 /**
  * Anthropic's typed event stream → OpenAI chat.completion.chunk objects.
  *
  * A state machine fed one event at a time, so every text or tool-argument delta is forwarded the
- * moment it arrives. Content block indexes (which count text and tool blocks together) are
- * remapped to OpenAI tool-call indexes (which count tool calls only).
+ * moment it arrives. What each block and delta becomes is decided in blocks.ts, shared with the
+ * JSON path, so the joined stream equals the JSON translation. Content block indexes (which
+ * count every block) are remapped to OpenAI tool-call indexes (which count tool calls only).
  */
 export class AnthropicStreamTranslator {
   readonly #created: number;
@@ -19,7 +28,10 @@ export class AnthropicStreamTranslator {
   #model = '';
   #started = false;
   #done = false;
+  /** Content block index → OpenAI tool-call index. */
   readonly #toolIndex = new Map<number, number>();
+  /** Tool blocks whose input has not been streamed yet: block index → the start's `input`. */
+  readonly #unstreamed = new Map<number, unknown>();
   #input: number | undefined;
   #cachedInput = 0;
   #output: number | undefined;
@@ -61,17 +73,21 @@ export class AnthropicStreamTranslator {
         return this.#blockStart(event.index, event.content_block);
       case 'content_block_delta':
         return this.#blockDelta(event.index, event.delta);
-      case 'message_delta':
+      case 'content_block_stop':
+        return this.#blockStop(event.index);
+      case 'message_delta': {
         this.#count(event.usage);
+        // A tool block left open still gets its arguments before the finish reason.
+        const open = this.#blockStop(undefined);
         return isObject(event.delta) && typeof event.delta.stop_reason === 'string'
-          ? [this.#chunk({}, finishReason(event.delta.stop_reason))]
-          : [];
+          ? [...open, this.#chunk({}, finishReason(event.delta.stop_reason))]
+          : open;
+      }
       case 'message_stop':
         this.#done = true;
-        return this.#usageChunk();
+        return [...this.#blockStop(undefined), ...this.#usageChunk()];
       default:
-        // content_block_stop carries nothing to forward; unknown event types are tolerated, as
-        // Anthropic's versioning policy asks of clients.
+        // Unknown event types are tolerated, as Anthropic's versioning policy asks of clients.
         return [];
     }
   }
@@ -84,45 +100,59 @@ export class AnthropicStreamTranslator {
       );
     }
     this.#started = true;
-    this.#id = typeof message.id === 'string' ? message.id : '';
-    this.#model = typeof message.model === 'string' ? message.model : '';
+    ({ id: this.#id, model: this.#model } = identity(message));
     this.#count(message.usage);
     return [this.#chunk({ role: 'assistant', content: '' })];
   }
 
   #blockStart(index: unknown, block: unknown): JsonObject[] {
-    if (!isObject(block) || typeof index !== 'number') return [];
-    if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
-      return [this.#chunk({ content: block.text })];
+    if (typeof index !== 'number') return [];
+    if (isToolUse(block)) {
+      this.#toolIndex.set(index, this.#toolIndex.size);
+      this.#unstreamed.set(index, block.input);
     }
-    if (block.type !== 'tool_use') return [];
-    const toolIndex = this.#toolIndex.size;
-    this.#toolIndex.set(index, toolIndex);
-    const call = { index: toolIndex, id: block.id, type: 'function' };
-    return [
-      this.#chunk({ tool_calls: [{ ...call, function: { name: block.name, arguments: '' } }] }),
-    ];
+    return this.#chunks(index, openBlock(block));
   }
 
   #blockDelta(index: unknown, delta: unknown): JsonObject[] {
-    if (!isObject(delta)) return [];
-    if (delta.type === 'text_delta' && typeof delta.text === 'string') {
-      return delta.text === '' ? [] : [this.#chunk({ content: delta.text })];
+    if (typeof index !== 'number' || !isObject(delta)) return [];
+    if (delta.type === 'input_json_delta' && !this.#toolIndex.has(index)) {
+      throw gatewayError('upstream.malformed_response', 'the upstream sent tool input for no tool');
     }
-    if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
-      const toolIndex = typeof index === 'number' ? this.#toolIndex.get(index) : undefined;
-      if (toolIndex === undefined) {
-        throw gatewayError(
-          'upstream.malformed_response',
-          'the upstream sent tool input for no tool',
-        );
+    const pieces = deltaPieces(delta);
+    if (pieces.some((piece) => piece.kind === 'arguments')) this.#unstreamed.delete(index);
+    return this.#chunks(index, pieces);
+  }
+
+  /** A tool block that closes without streamed input gets its whole input, `{}` when empty. */
+  #blockStop(index: unknown): JsonObject[] {
+    const pending = typeof index === 'number' ? [index] : [...this.#unstreamed.keys()];
+    return pending.flatMap((i) => {
+      if (!this.#unstreamed.has(i)) return [];
+      const input = this.#unstreamed.get(i);
+      this.#unstreamed.delete(i);
+      return this.#chunks(i, [wholeArguments(input)]);
+    });
+  }
+
+  #chunks(index: number, pieces: readonly Piece[]): JsonObject[] {
+    return pieces.map((piece) => {
+      switch (piece.kind) {
+        case 'content':
+          return this.#chunk({ content: piece.text });
+        case 'reasoning':
+          return this.#chunk({ reasoning_content: piece.text });
+        case 'call': {
+          const call = { index: this.#toolIndex.get(index), id: piece.id, type: 'function' };
+          const fn = { name: piece.name, arguments: '' };
+          return this.#chunk({ tool_calls: [{ ...call, function: fn }] });
+        }
+        case 'arguments': {
+          const call = { index: this.#toolIndex.get(index), function: { arguments: piece.json } };
+          return this.#chunk({ tool_calls: [call] });
+        }
       }
-      if (delta.partial_json === '') return [];
-      const call = { index: toolIndex, function: { arguments: delta.partial_json } };
-      return [this.#chunk({ tool_calls: [call] })];
-    }
-    // thinking, signature and citation deltas belong to features this translation never enables.
-    return [];
+    });
   }
 
   /** message_start carries the input count, message_delta the running output count. */

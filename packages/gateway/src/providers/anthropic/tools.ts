@@ -1,26 +1,37 @@
 import { isObject } from '../http/faults.js';
 import type { JsonObject } from '../types.js';
-import { invalid, unsupported } from './invalid.js';
+import { invalid, notSupported } from './invalid.js';
+import { cacheControl, onlyKnown } from './parts.js';
 
-/** OpenAI function tools → Anthropic tools: `{name, description, input_schema}`. */
+/**
+ * OpenAI function tools → Anthropic tools: `{name, description, input_schema}`. Like content
+ * parts, a tool may carry Anthropic's `cache_control` marker; any other field is refused.
+ */
 export function translateTools(tools: unknown): JsonObject[] {
   if (!Array.isArray(tools)) throw invalid('tools', 'must be an array');
   return tools.map((tool: unknown, i) => {
-    const path = `tools[${i}]`;
+    const path = `tools.${i}`;
     if (!isObject(tool)) throw invalid(path, 'must be an object');
     if (tool.type !== 'function') {
-      throw unsupported(`${path}.type=${typeof tool.type === 'string' ? tool.type : '?'}`);
+      throw notSupported(`${path}.type`, 'only function tools are supported');
     }
+    onlyKnown(tool, ['type', 'function', 'cache_control'], path);
     const fn = tool.function;
     if (!isObject(fn) || typeof fn.name !== 'string') {
       throw invalid(`${path}.function.name`, 'must be a string');
     }
+    onlyKnown(fn, ['name', 'description', 'parameters', 'strict'], `${path}.function`);
     // Strict schema adherence is a guarantee Anthropic's tools do not give.
-    if (fn.strict === true) throw unsupported(`${path}.function.strict`);
+    if (fn.strict === true) throw notSupported(`${path}.function.strict`);
     const schema = fn.parameters ?? { type: 'object', properties: {} };
     if (!isObject(schema)) throw invalid(`${path}.function.parameters`, 'must be an object');
     const translated: JsonObject = { name: fn.name, input_schema: schema };
     if (typeof fn.description === 'string') translated.description = fn.description;
+    else if (fn.description !== undefined && fn.description !== null) {
+      throw invalid(`${path}.function.description`, 'must be a string');
+    }
+    const marker = cacheControl(tool.cache_control, `${path}.cache_control`);
+    if (marker !== undefined) translated.cache_control = marker;
     return translated;
   });
 }
@@ -43,7 +54,7 @@ export function translateToolChoice(choice: unknown, parallel: unknown): JsonObj
     if (typeof name !== 'string') throw invalid('tool_choice.function.name', 'must be a string');
     translated = { type: 'tool', name };
   } else if (isObject(choice)) {
-    throw unsupported(`tool_choice.type=${typeof choice.type === 'string' ? choice.type : '?'}`);
+    throw notSupported('tool_choice.type', 'only function tool choices are supported');
   } else {
     throw invalid('tool_choice', "must be 'auto', 'required', 'none' or a function choice");
   }
