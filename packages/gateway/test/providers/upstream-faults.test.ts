@@ -19,6 +19,7 @@ const EXPECTED: Record<MockFault, { json: string; stream: string }> = {
   'http-429': { json: 'upstream.rate_limited', stream: 'upstream.rate_limited' },
   'http-400': { json: 'upstream.rejected', stream: 'upstream.rejected' },
   'http-401': { json: 'upstream.rejected', stream: 'upstream.rejected' },
+  'http-error': { json: 'upstream.rejected', stream: 'upstream.rejected' },
   'malformed-json': { json: 'upstream.malformed_response', stream: 'upstream.malformed_response' },
   'wrong-shape': { json: 'upstream.malformed_response', stream: 'upstream.malformed_response' },
   'cut-stream': { json: 'upstream.unreachable', stream: 'upstream.stream_interrupted' },
