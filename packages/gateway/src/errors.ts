@@ -109,7 +109,7 @@ export const GATEWAY_ERRORS = {
   'upstream.timeout': {
     status: 504,
     title: 'Upstream timed out',
-    doc: 'The AI provider did not answer within the provider timeout.',
+    doc: 'The AI provider did not answer within the provider timeout, or answered 408.',
   },
   'upstream.unreachable': {
     status: 502,
@@ -119,17 +119,57 @@ export const GATEWAY_ERRORS = {
   'upstream.server_error': {
     status: 502,
     title: 'Upstream failed',
-    doc: 'The AI provider answered with a 5xx status.',
+    doc: "The AI provider answered with a 5xx status (Anthropic's 529 `overloaded_error` included).",
   },
   'upstream.rate_limited': {
     status: 503,
     title: 'Upstream rate limited',
-    doc: 'The AI provider answered 429; retry after the `Retry-After` delay.',
+    doc: 'The AI provider answered 429 (other than for an exhausted quota, which is `upstream.quota_exceeded`); retry after the `Retry-After` delay.',
   },
   'upstream.rejected': {
     status: 502,
     title: 'Upstream rejected the request',
-    doc: 'The AI provider answered with a 4xx status other than 429 (often a bad provider key or model name in the configuration).',
+    doc: 'The AI provider answered with a 4xx status that names neither a fault of the request nor a part of the configuration (405, 409, 415, 451, …; see docs/upstream-errors.md). (Earlier versions sent this code for every upstream 4xx other than 429.)',
+  },
+  'upstream.request_invalid': {
+    status: 400,
+    title: 'Upstream refused the request as invalid',
+    doc: "The AI provider answered 400 or 422: something in the request is wrong for this model (an invalid image, tool schema or parameter value). Not worth retrying unchanged. `error.type`, `error.code` and `error.param` carry the provider's own values when they are documented OpenAI values (docs/upstream-errors.md).",
+  },
+  'upstream.context_length_exceeded': {
+    status: 400,
+    title: 'Context window exceeded',
+    doc: "The AI provider answered 400 with code `context_length_exceeded`: the messages plus the requested completion do not fit the model's context window. Shorten the conversation or lower `max_tokens`; `error.code` is `context_length_exceeded` as with OpenAI (docs/upstream-errors.md).",
+  },
+  'upstream.content_filtered': {
+    status: 400,
+    title: 'Refused by the provider content policy',
+    doc: "The AI provider's content policy refused the request (OpenAI `content_policy_violation`, `invalid_prompt`, Azure `content_filter`, …); `error.code` carries that value (docs/upstream-errors.md).",
+  },
+  'upstream.request_too_large': {
+    status: 413,
+    title: 'Request too large for the upstream',
+    doc: 'The AI provider answered 413 (Anthropic `request_too_large`): send less, for example fewer or smaller images (docs/upstream-errors.md).',
+  },
+  'upstream.auth_failed': {
+    status: 502,
+    title: 'Upstream refused the provider key',
+    doc: 'The AI provider answered 401 (OpenAI `invalid_api_key`, Anthropic `authentication_error`): the key named by `providers.<name>.apiKeyEnv` or `apiKeyFile` is wrong, revoked or for another organisation. An operator fix; the app cannot fix it (docs/upstream-errors.md).',
+  },
+  'upstream.permission_denied': {
+    status: 502,
+    title: 'Provider key lacks permission',
+    doc: 'The AI provider answered 403 (Anthropic `permission_error`, OpenAI `unsupported_country_region_territory`): the provider key may not use this model or endpoint, or not from where the gateway runs. An operator fix (docs/upstream-errors.md).',
+  },
+  'upstream.model_not_found': {
+    status: 502,
+    title: 'Upstream model not found',
+    doc: 'The AI provider answered 404 or 410, or code `model_not_found`: `models.<alias>.model` names a model the provider does not have (or no longer has, or the key cannot see), or `providers.<name>.baseUrl` points at no such endpoint. An operator fix (docs/upstream-errors.md).',
+  },
+  'upstream.quota_exceeded': {
+    status: 502,
+    title: 'Provider quota exhausted',
+    doc: "The provider account behind the gateway is out of quota or credit: OpenAI's 429 `insufficient_quota` (or `billing_hard_limit_reached`), Anthropic's 402 `billing_error`. Retrying does not help; the operator must top up or raise the limit (docs/upstream-errors.md).",
   },
   'upstream.malformed_response': {
     status: 502,

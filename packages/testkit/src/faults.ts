@@ -12,7 +12,7 @@ import {
   type Prepared,
   type StreamPlan,
 } from './respond.js';
-import type { MockFault } from './types.js';
+import type { MockErrorResponse, MockFault } from './types.js';
 
 type HttpFault = 'http-500' | 'http-503' | 'http-429' | 'http-400' | 'http-401';
 
@@ -24,20 +24,44 @@ const HTTP_FAULTS = {
   'http-503': { status: 503, message: 'Mock fault http-503: the service is overloaded.' },
 } as const satisfies Record<HttpFault, { status: ErrorStatus; message: string }>;
 
-/** The prepared error responses for one Retry-After value, by dialect. */
-export type FaultResponses = Readonly<Record<Dialect, Readonly<Record<HttpFault, Prepared>>>>;
+/** The prepared error responses for one Retry-After value and `errorResponse`, by dialect. */
+export type FaultResponses = Readonly<
+  Record<Dialect, Readonly<Record<HttpFault | 'http-error', Prepared>>>
+>;
 
-export function prepareFaultResponses(retryAfterSeconds: number): FaultResponses {
-  const build = (dialect: Dialect): Record<HttpFault, Prepared> => {
-    const out = {} as Record<HttpFault, Prepared>;
+export function prepareFaultResponses(
+  retryAfterSeconds: number,
+  custom: Readonly<MockErrorResponse>,
+): FaultResponses {
+  const build = (dialect: Dialect): Record<HttpFault | 'http-error', Prepared> => {
+    const out = {} as Record<HttpFault | 'http-error', Prepared>;
     for (const [fault, { status, message }] of Object.entries(HTTP_FAULTS)) {
       const extra =
         status === 429 || status === 503 ? ['retry-after', String(retryAfterSeconds)] : [];
       out[fault as HttpFault] = prepareJson(status, errorBody(dialect, status, message), extra);
     }
+    out['http-error'] = prepareCustom(dialect, custom);
     return out;
   };
   return { openai: build('openai'), anthropic: build('anthropic') };
+}
+
+function prepareCustom(dialect: Dialect, custom: Readonly<MockErrorResponse>): Prepared {
+  const { status, body } = custom;
+  const text =
+    body === undefined
+      ? errorBody(dialect, status, `Mock fault http-error: status ${status}.`)
+      : typeof body === 'string'
+        ? body
+        : JSON.stringify(body);
+  const prepared = prepareJson(status, text);
+  const headers = [...prepared.headers];
+  for (const [name, value] of Object.entries(custom.headers ?? {})) {
+    const at = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name.toLowerCase());
+    if (at === -1) headers.push(name, value);
+    else headers[at + 1] = value;
+  }
+  return { ...prepared, headers };
 }
 
 const MALFORMED = prepareJson(
@@ -72,6 +96,7 @@ export function playFault(fault: MockFault, target: FaultTarget): void {
     case 'http-429':
     case 'http-500':
     case 'http-503':
+    case 'http-error':
       sendPrepared(res, target.responses[target.dialect][fault]);
       return;
     case 'malformed-json':

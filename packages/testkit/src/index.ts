@@ -5,6 +5,7 @@ export { DEMO_REPLY, MOCK_DEFAULTS, UPSTREAM_REPLY, type ResolvedOptions } from 
 export {
   MOCK_FAULTS,
   isMockFault,
+  type MockErrorResponse,
   type MockFault,
   type MockMode,
   type MockUpstream,

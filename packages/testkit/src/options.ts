@@ -1,4 +1,10 @@
-import { isMockFault, type MockFault, type MockMode, type MockUpstreamOptions } from './types.js';
+import {
+  isMockFault,
+  type MockErrorResponse,
+  type MockFault,
+  type MockMode,
+  type MockUpstreamOptions,
+} from './types.js';
 
 /** What the mock says in upstream mode: an ordinary assistant answer. */
 export const UPSTREAM_REPLY = 'Hello! How can I help you today?';
@@ -22,6 +28,7 @@ export interface ResolvedOptions {
   readonly reply: string;
   readonly retryAfterSeconds: number;
   readonly recordLimit: number;
+  readonly errorResponse: Readonly<MockErrorResponse>;
 }
 
 export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
@@ -34,6 +41,7 @@ export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
   reply: UPSTREAM_REPLY,
   retryAfterSeconds: 1,
   recordLimit: 1000,
+  errorResponse: Object.freeze({ status: 400 }),
 });
 
 /**
@@ -83,7 +91,22 @@ export function mergeOptions(
   if (patch.recordLimit !== undefined) {
     next.recordLimit = integer('recordLimit', patch.recordLimit, 0);
   }
+  if (patch.errorResponse !== undefined) next.errorResponse = errorResponse(patch.errorResponse);
   return Object.freeze(next);
+}
+
+function errorResponse(value: MockErrorResponse): Readonly<MockErrorResponse> {
+  const status = integer('errorResponse.status', value.status, 400);
+  if (status > 599) {
+    throw new RangeError(`mock upstream: errorResponse.status must be <= 599, got ${status}`);
+  }
+  const headers = value.headers ?? {};
+  for (const [name, header] of Object.entries(headers)) {
+    if (typeof header !== 'string' || !/^[a-z0-9-]+$/i.test(name)) {
+      throw new RangeError(`mock upstream: errorResponse.headers.${name} must be a string`);
+    }
+  }
+  return Object.freeze({ ...value, status, headers: { ...headers } });
 }
 
 function nonNegative(name: string, value: number): number {

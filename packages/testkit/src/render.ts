@@ -20,6 +20,6 @@ export function render(options: ResolvedOptions): Rendered {
     options,
     openai: renderOpenAi(options),
     anthropic: renderAnthropic(options),
-    faults: prepareFaultResponses(options.retryAfterSeconds),
+    faults: prepareFaultResponses(options.retryAfterSeconds, options.errorResponse),
   };
 }

@@ -10,6 +10,7 @@ export const MOCK_FAULTS = [
   'http-429',
   'http-400',
   'http-401',
+  'http-error',
   'malformed-json',
   'wrong-shape',
   'cut-stream',
@@ -21,6 +22,8 @@ export const MOCK_FAULTS = [
 
 /**
  * - `http-*`: that status with the provider's error body (`Retry-After` on 429 and 503).
+ * - `http-error`: the `errorResponse` option — any status, any body (default: 400 with the
+ *   provider's error body).
  * - `malformed-json`: 200 + application/json, but the body is not JSON.
  * - `wrong-shape`: 200 + valid JSON that is not a completion (`{"foo":1}`).
  * - `cut-stream`: streaming: the first 2 chunks (role, first delta), then the socket is destroyed
@@ -65,6 +68,21 @@ export interface MockUpstreamOptions {
   retryAfterSeconds?: number;
   /** How many requests `requests` keeps (oldest dropped first), default 1000; 0 records none. */
   recordLimit?: number;
+  /** What fault `http-error` answers; default 400 with the provider's error body. */
+  errorResponse?: MockErrorResponse;
+}
+
+/** An arbitrary error answer, played by fault `http-error`. */
+export interface MockErrorResponse {
+  /** 400–599. */
+  status: number;
+  /**
+   * A string is sent as it is; anything else as JSON. Default: the provider's error body for
+   * the status (its documented error type, a mock message).
+   */
+  body?: unknown;
+  /** Extra response headers, e.g. `retry-after`; `content-type` replaces `application/json`. */
+  headers?: Record<string, string>;
 }
 
 export interface RecordedRequest {

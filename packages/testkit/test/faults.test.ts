@@ -68,6 +68,79 @@ describe('HTTP error faults', () => {
   });
 });
 
+describe('http-error plays the errorResponse option', () => {
+  afterEach(() => mock.setOptions({ errorResponse: { status: 400 } }));
+
+  it('answers the configured status, JSON body and headers, for one request by model name', async () => {
+    const body = {
+      error: {
+        message: 'too long',
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    };
+    mock.setOptions({ errorResponse: { status: 400, body, headers: { 'x-request-id': 'req_1' } } });
+    const res = await post(mock, '/v1/chat/completions', { ...CHAT, model: 'fault:http-error' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-request-id')).toBe('req_1');
+    expect(await res.json()).toEqual(body);
+  });
+
+  it('sends a string body as it is, with the content type it is given', async () => {
+    mock.setOptions({
+      fault: 'http-error',
+      errorResponse: {
+        status: 502,
+        body: '<html>bad gateway</html>',
+        headers: { 'Content-Type': 'text/html' },
+      },
+    });
+    const res = await post(mock, '/v1/chat/completions', CHAT);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('text/html');
+    expect(await res.text()).toBe('<html>bad gateway</html>');
+  });
+
+  it.each([
+    [
+      403,
+      '/v1/chat/completions',
+      { error: { type: 'invalid_request_error', param: null, code: null } },
+    ],
+    [
+      418,
+      '/v1/chat/completions',
+      { error: { type: 'invalid_request_error', param: null, code: null } },
+    ],
+    [529, '/v1/messages', { type: 'error', error: { type: 'api_error' } }],
+    [404, '/v1/messages', { type: 'error', error: { type: 'not_found_error' } }],
+  ] as const)(
+    'defaults to the provider error body for status %i on %s',
+    async (status, path, shape) => {
+      mock.setOptions({ fault: 'http-error', errorResponse: { status } });
+      const res = await post(
+        mock,
+        path,
+        path === '/v1/messages' ? MESSAGE : CHAT,
+        path === '/v1/messages' ? ANTHROPIC_HEADERS : {},
+      );
+      expect(res.status).toBe(status);
+      expect(await res.json()).toMatchObject(shape);
+    },
+  );
+
+  it.each([
+    { status: 399 },
+    { status: 600 },
+    { status: 400.5 },
+    { status: 400, headers: { 'bad name': 'x' } },
+  ])('refuses errorResponse %j with a RangeError', (errorResponse) => {
+    expect(() => mock.setOptions({ errorResponse })).toThrow(RangeError);
+  });
+});
+
 describe('body faults', () => {
   it('malformed-json answers 200 application/json that does not parse', async () => {
     mock.setFault('malformed-json');

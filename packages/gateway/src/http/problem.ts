@@ -13,7 +13,12 @@ export interface ProblemDocument {
   readonly detail: string;
   readonly code: string;
   readonly requestId: string;
-  readonly error: { readonly message: string; readonly type: string; readonly code: string };
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly code: string;
+    readonly param?: string;
+  };
   readonly [extension: string]: unknown;
 }
 
@@ -32,8 +37,28 @@ export function toProblem(error: RampartError, requestId: string): ProblemDocume
     detail: error.message,
     code: error.code,
     requestId,
-    error: { message: error.message, type: error.code.split('.')[0] ?? 'error', code: error.code },
+    error: {
+      message: error.message,
+      type: error.code.split('.')[0] ?? 'error',
+      code: error.code,
+      ...openAiFields(error.extensions['error']),
+    },
   };
+}
+
+/**
+ * An `error` extension supplies OpenAI's own `type`, `code` and `param` for the `error` member
+ * (an upstream error the client caused: providers/http/upstream-errors.ts puts only allowlisted
+ * values there), so SDKs and apps can act on them as they would with OpenAI.
+ */
+function openAiFields(value: unknown): { type?: string; code?: string; param?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const out: { type?: string; code?: string; param?: string } = {};
+  for (const key of ['type', 'code', 'param'] as const) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field === 'string') out[key] = field;
+  }
+  return out;
 }
 
 /** Any thrown value as a RampartError; unknown faults become `internal.error` with no detail leaked. */

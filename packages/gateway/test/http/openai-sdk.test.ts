@@ -62,6 +62,37 @@ describe('the official OpenAI SDK against the gateway', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('model.unknown_alias');
   });
 
+  it('does not retry an upstream error the request caused, and can act on its code', async () => {
+    // Default SDK settings: two retries for anything it considers transient.
+    const sdk = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'not-a-provider-key' });
+    h.mock.setOptions({
+      errorResponse: {
+        status: 400,
+        body: {
+          error: {
+            message: "This model's maximum context length is 8192 tokens.",
+            type: 'invalid_request_error',
+            param: 'messages',
+            code: 'context_length_exceeded',
+          },
+        },
+      },
+    });
+    for (const stream of [false, true]) {
+      const before = h.mock.requests.length;
+      const error = await sdk.chat.completions
+        .create({ model: 'fault-http-error', stream, messages: [{ role: 'user', content: 'x' }] })
+        .catch((e: unknown) => e);
+      expect(h.mock.requests.length - before, `stream ${stream}`).toBe(1);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      const api = error as InstanceType<typeof OpenAI.BadRequestError>;
+      expect(api.code).toBe('context_length_exceeded');
+      expect(api.type).toBe('invalid_request_error');
+      expect(api.param).toBe('messages');
+      expect(api.message).not.toContain('8192');
+    }
+  });
+
   it('surfaces a stream broken mid-way as an error, not as a short answer', async () => {
     const stream = await client.chat.completions.create({
       model: 'fault-cut-stream',

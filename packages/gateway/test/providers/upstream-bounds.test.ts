@@ -87,7 +87,7 @@ describe('secrecy', () => {
       );
     });
     const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
-    const rampart = expectCatalogue(error, 'upstream.rejected');
+    const rampart = expectCatalogue(error, 'upstream.auth_failed');
     expect(rampart.message).toBe(
       'the upstream answered 401 (invalid_request_error, invalid_api_key)',
     );
@@ -99,7 +99,11 @@ describe('secrecy', () => {
       res.end(JSON.stringify({ error: { type: KEY.slice(0, 20), code: 'sk-live-abc' } }));
     });
     const error = await failure(provider(server.origin).chat(chatBody(), callOptions()));
-    expect(expectCatalogue(error, 'upstream.rejected').message).toBe('the upstream answered 400');
+    const rampart = expectCatalogue(error, 'upstream.request_invalid');
+    expect(rampart.message).toBe(
+      'The AI provider refused this request as invalid. (the upstream answered 400)',
+    );
+    expect(rampart.extensions).toEqual({});
   });
 
   it('summarises a mid-stream error event by its type only', async () => {

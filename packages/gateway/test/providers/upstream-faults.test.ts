@@ -17,8 +17,9 @@ const EXPECTED: Record<MockFault, { json: string; stream: string }> = {
   'http-500': { json: 'upstream.server_error', stream: 'upstream.server_error' },
   'http-503': { json: 'upstream.server_error', stream: 'upstream.server_error' },
   'http-429': { json: 'upstream.rate_limited', stream: 'upstream.rate_limited' },
-  'http-400': { json: 'upstream.rejected', stream: 'upstream.rejected' },
-  'http-401': { json: 'upstream.rejected', stream: 'upstream.rejected' },
+  'http-400': { json: 'upstream.request_invalid', stream: 'upstream.request_invalid' },
+  'http-401': { json: 'upstream.auth_failed', stream: 'upstream.auth_failed' },
+  'http-error': { json: 'upstream.request_invalid', stream: 'upstream.request_invalid' },
   'malformed-json': { json: 'upstream.malformed_response', stream: 'upstream.malformed_response' },
   'wrong-shape': { json: 'upstream.malformed_response', stream: 'upstream.malformed_response' },
   'cut-stream': { json: 'upstream.unreachable', stream: 'upstream.stream_interrupted' },
@@ -82,7 +83,7 @@ describe.each(['openai-compatible', 'anthropic'] as const)('the %s adapter', (ty
 
   it('reports an upstream error by status and error type only, never its message', async () => {
     const error = await failure(provider().chat(chatBody('fault:http-401'), callOptions()));
-    const rampart = expectCatalogue(error, 'upstream.rejected');
+    const rampart = expectCatalogue(error, 'upstream.auth_failed');
     expect(rampart.message).toMatch(/^the upstream answered 401( \([a-z_, ]+\))?$/);
     expect(rampart.message).not.toContain('Mock fault');
   });

@@ -3,14 +3,10 @@ import { gatewayError } from '../../errors.js';
 import type { JsonObject } from '../types.js';
 import { discard, readErrorText, readJsonObject } from './body.js';
 import { openEventStream, type EventStream } from './events.js';
-import {
-  describeContentType,
-  parseRetryAfter,
-  summariseErrorBody,
-  transportFault,
-} from './faults.js';
+import { describeContentType, parseRetryAfter, transportFault } from './faults.js';
 import { connectBackoffMs, retryAfterDelayMs, sleep } from './retry.js';
 import type { Upstream } from './upstream.js';
+import { upstreamStatusError } from './upstream-errors.js';
 
 export type Expect = 'json' | 'event-stream';
 
@@ -88,25 +84,24 @@ export async function callUpstream(
     const retryAfter = parseRetryAfter(response.headers['retry-after']);
     const text = await readErrorText(response.body);
     if (signal.aborted) throw signal.reason;
+    const error = statusError(status, text, retryAfter);
+    // A 429 that means "out of quota" (upstream.quota_exceeded) will say the same again.
     const retryable =
-      (status === 429 || status === 503) &&
+      ((status === 429 && error.code === 'upstream.rate_limited') || status === 503) &&
       retryAfter !== undefined &&
       retryAfter * 1000 <= tuning.maxRetryAfterMs;
     if (retryable && canRetry) {
       await sleep(retryAfterDelayMs(retryAfter, tuning), signal);
       continue;
     }
-    throw statusError(status, summariseErrorBody(status, text), retryAfter);
+    throw error;
   }
 }
 
 const ignore = (): void => undefined;
 
-function statusError(status: number, detail: string, retryAfter: number | undefined) {
-  const extensions = retryAfter === undefined ? {} : { retryAfter };
-  if (status === 429) return gatewayError('upstream.rate_limited', detail, { extensions });
-  if (status >= 500) return gatewayError('upstream.server_error', detail, { extensions });
-  if (status >= 400) return gatewayError('upstream.rejected', detail);
+function statusError(status: number, text: string, retryAfter: number | undefined) {
+  if (status >= 400) return upstreamStatusError(status, text, retryAfter);
   // 1xx are handled by undici and redirects are never followed: a redirect would carry the key
   // to wherever the upstream points.
   return gatewayError('upstream.malformed_response', `unexpected upstream status ${status}`);

@@ -1,12 +1,14 @@
 import { isRampartError, type RampartError } from '@rampart/core';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
+import { describeFields, errorFields } from './upstream-errors.js';
 
 /**
  * Turns everything that can go wrong talking to an upstream into the gateway's catalogue.
  *
  * Details reach the client, so they are built only from things we produce ourselves (status
- * codes, Node/undici error codes, the provider's machine-readable error type) — never from an
- * upstream message, which may quote the key prefix, an internal host or the prompt.
+ * codes, Node/undici error codes, the provider's error type and code when on the allowlist) —
+ * never from an upstream message, which may quote the key prefix, an internal host or the
+ * prompt. Error statuses are classified in upstream-errors.ts.
  */
 
 /** Connect-phase failures: no byte of the request can have reached the upstream. */
@@ -81,39 +83,12 @@ export function errorCode(err: unknown): string {
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : '';
 }
 
-/** Status and, at most, the provider's own error type and code, each a short identifier. */
-export function summariseErrorBody(status: number, body: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    // Not JSON: nothing in it is safe to repeat.
-  }
-  return `the upstream answered ${status}${errorTokens(parsed)}`;
-}
-
 /**
  * ` (type, code)` from a provider error document — OpenAI `{error: {type, code}}`, Anthropic
- * `{type: 'error', error: {type}}` — or '' when it names nothing safe to repeat.
+ * `{type: 'error', error: {type}}` — naming only values on the allowlist (allowlist.ts), or ''.
  */
 export function errorTokens(document: unknown): string {
-  if (!isObject(document)) return '';
-  const inner = isObject(document.error) ? document.error : document;
-  const parts: string[] = [];
-  for (const value of [inner.type, inner.code]) {
-    const token = safeToken(value);
-    if (token !== undefined && token !== 'error' && !parts.includes(token)) parts.push(token);
-  }
-  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
-}
-
-/** A machine-readable identifier such as `invalid_api_key`; anything else is dropped. */
-export function safeToken(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-  if (typeof value !== 'string' || !/^[A-Za-z][A-Za-z0-9_.:-]{0,47}$/.test(value)) return undefined;
-  // A token-shaped string can still be a key (`sk-…`); identifiers never carry long digit runs.
-  if (/^(sk|pk|rk|key)[-_]/i.test(value) || /[0-9]{6,}/.test(value)) return undefined;
-  return value;
+  return describeFields(errorFields(document));
 }
 
 /** Retry-After as whole seconds (delta-seconds or an HTTP date), undefined when absent or bad. */
