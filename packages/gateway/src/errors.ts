@@ -46,6 +46,11 @@ export const GATEWAY_ERRORS = {
     title: 'Invalid request parameter',
     doc: 'A body field has the wrong type, is out of range or is unknown where unknown fields are refused; `errors` lists each path.',
   },
+  'request.unsupported_by_provider': {
+    status: 400,
+    title: 'Parameter not supported by the provider',
+    doc: "A valid parameter (or content part, or tool type) that the model's provider type cannot honour, refused rather than dropped; `errors` names the path. docs/parameters.md lists what each provider type translates and refuses. Use a model on another provider, or leave the parameter out.",
+  },
   'request.timeout': {
     status: 408,
     title: 'Request timed out',

@@ -6,6 +6,11 @@ const invalidParameter = (text: string): unknown =>
     code: 'request.invalid_parameter',
     message: expect.stringContaining(text) as unknown,
   });
+const unsupportedByProvider = (text: string): unknown =>
+  expect.objectContaining({
+    code: 'request.unsupported_by_provider',
+    message: expect.stringContaining(text) as unknown,
+  });
 
 describe('OpenAI request → Anthropic Messages', () => {
   it('lifts system and developer messages, merges same-role turns and defaults max_tokens', () => {
@@ -84,7 +89,9 @@ describe('OpenAI request → Anthropic Messages', () => {
   ])('refuses %s rather than dropping it', (name, extra) => {
     expect(() =>
       toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra }),
-    ).toThrow(invalidParameter(`parameter ${name} is not supported by provider type anthropic`));
+    ).toThrow(
+      unsupportedByProvider(`parameter ${name} is not supported by provider type anthropic`),
+    );
   });
 
   it('refuses a temperature above Anthropic’s range instead of clamping it', () => {
@@ -136,7 +143,7 @@ describe('OpenAI request → Anthropic Messages', () => {
       invalidParameter('messages[0].content[0].image_url.url'),
     );
     expect(send({ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } })).toThrow(
-      invalidParameter('messages[0].content[0].type=input_audio is not supported'),
+      unsupportedByProvider('messages[0].content[0].type=input_audio is not supported'),
     );
   });
 
@@ -210,7 +217,9 @@ describe('OpenAI request → Anthropic Messages', () => {
       type: 'tool',
       name: 'f',
     });
-    expect(() => withChoice({ type: 'allowed_tools' })).toThrow(invalidParameter('tool_choice'));
+    expect(() => withChoice({ type: 'allowed_tools' })).toThrow(
+      unsupportedByProvider('tool_choice'),
+    );
   });
 
   it('refuses malformed tool call arguments without echoing them', () => {
