@@ -30,6 +30,7 @@ export async function startDemo(): Promise<DemoSetup> {
     maxResponseBytes: P.maxResponseBytes,
     allowInsecureHttp: false,
     optional: false,
+    extraParameters: [],
   };
   return {
     mock,

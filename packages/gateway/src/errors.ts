@@ -49,7 +49,7 @@ export const GATEWAY_ERRORS = {
   'request.unsupported_by_provider': {
     status: 400,
     title: 'Not supported by this provider',
-    doc: 'The request is valid OpenAI but uses something the provider behind the model cannot honour (for Anthropic: audio parts, `detail: "low"`, message `name`, …); `errors` names each path. Rampart refuses rather than drop it silently; see docs/anthropic.md.',
+    doc: "Valid OpenAI that the model's provider type cannot honour (a parameter, content part, part field or tool type), refused rather than dropped silently; `errors` names each path. docs/parameters.md lists what each provider type translates and refuses, docs/anthropic.md the content parts. Use a model on another provider, or leave it out.",
   },
   'request.timeout': {
     status: 408,

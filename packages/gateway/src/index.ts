@@ -5,3 +5,6 @@ export { createLogger, scrubSecrets } from './logging.js';
 export { startGateway, type RunningGateway, type StartOptions } from './server.js';
 export { DEMO_MODELS } from './demo.js';
 export type * from './providers/types.js';
+export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
+export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
+export { ANTHROPIC_PARAMETERS } from './providers/anthropic/unsupported.js';

@@ -93,11 +93,13 @@ export async function startGateway(
     cleanup.push(async () => {
       await Promise.allSettled([...providers.values()].map((provider) => provider.close()));
     });
+    const extraParameters = new Map(settings.map((s) => [s.name, s.extraParameters ?? []]));
     const routes: ModelRoute[] = Object.entries(modelConfigs).map(([alias, model]) => ({
       alias,
       kind: model.kind,
       upstreamModel: model.model,
       provider: providers.get(model.provider) as Provider,
+      extraParameters: extraParameters.get(model.provider) ?? [],
     }));
 
     const shutdown = new AbortController();

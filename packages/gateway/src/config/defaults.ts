@@ -1,3 +1,5 @@
+import type { ExtraParameterName } from '../pipeline/parse/extensions.js';
+
 /**
  * The one documented source of every configuration option: its default and what it means.
  * docs/config.md is generated from this file (`npm run docs:gen`), and schema.ts takes its
@@ -51,6 +53,7 @@ export const DEFAULTS = {
     maxRetries: 1,
     maxResponseBytes: 16 * MiB,
     allowInsecureHttp: false,
+    extraParameters: [] as ExtraParameterName[],
   },
   anthropicVersion: '2023-06-01',
 };
@@ -175,6 +178,9 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   'providers.<name>.maxResponseBytes': { doc: 'Largest upstream response body accepted.' },
   'providers.<name>.allowInsecureHttp': {
     doc: 'Explicit opt-in to send the provider key over plain HTTP to a non-loopback host.',
+  },
+  'providers.<name>.extraParameters': {
+    doc: 'Vendor extensions this provider accepts besides the OpenAI parameters, e.g. `[top_k, min_p]` for vLLM or `[safe_prompt]` for Mistral: each still validated with bounds, and refused for every other provider. [docs/parameters.md](parameters.md) lists them; provider type `anthropic` refuses them all.',
   },
   'models.<alias>.provider': { doc: 'Name of a configured provider.', defaultText: 'required' },
   'models.<alias>.model': { doc: 'The upstream model name.', defaultText: 'required' },

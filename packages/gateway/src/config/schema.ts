@@ -3,6 +3,7 @@ import { DEFAULTS } from './defaults.js';
 import { parseHost } from '../http/address.js';
 import { isCidrOrIp } from '../http/ip-allowlist.js';
 import { KEY_NAMES, type KeyName } from '../keys/specs.js';
+import { EXTRA_PARAMETER_NAMES } from '../pipeline/parse/extensions.js';
 
 /**
  * The configuration schema. Every object is strict: an unknown key is refused, never ignored,
@@ -42,6 +43,7 @@ const providerSchema = z.strictObject({
     .default(P.maxResponseBytes),
   allowInsecureHttp: z.boolean().default(P.allowInsecureHttp),
   optional: z.boolean().default(P.optional),
+  extraParameters: z.array(z.enum(EXTRA_PARAMETER_NAMES)).default(() => [...P.extraParameters]),
 });
 
 /** Where a shared key comes from (replicas); a key with no source is generated in dataDir. */

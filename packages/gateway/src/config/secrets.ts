@@ -140,6 +140,7 @@ function settings(
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxRetries: config.maxRetries,
     maxResponseBytes: config.maxResponseBytes,
+    extraParameters: config.extraParameters,
   };
 }
 

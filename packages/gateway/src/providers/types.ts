@@ -1,3 +1,5 @@
+import type { ExtraParameterName } from '../pipeline/parse/extensions.js';
+
 /**
  * The contract between the proxy stage and an upstream AI provider adapter.
  *
@@ -6,6 +8,7 @@
  * An adapter never decides where to send a request from client input: its base URL and key come
  * from configuration only.
  */
+
 export type JsonObject = Record<string, unknown>;
 
 export const PROVIDER_TYPES = ['anthropic', 'openai-compatible'] as const;
@@ -33,6 +36,8 @@ export interface ProviderSettings {
   /** Retries for failures where the upstream provably did not process the request. */
   readonly maxRetries: number;
   readonly maxResponseBytes: number;
+  /** Vendor extensions the parse stage accepts for this provider's models; none if absent. */
+  readonly extraParameters?: readonly ExtraParameterName[];
 }
 
 export interface Usage {

@@ -164,7 +164,7 @@ describe('the anthropic adapter', () => {
     await expect(
       anthropic.chat(chatBody('claude-test', { n: 2 }), callOptions()),
     ).rejects.toMatchObject({
-      code: 'request.invalid_parameter',
+      code: 'request.unsupported_by_provider',
     });
     expect(mock.requests).toHaveLength(0);
   });

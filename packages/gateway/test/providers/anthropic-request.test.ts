@@ -6,6 +6,11 @@ const invalidParameter = (text: string): unknown =>
     code: 'request.invalid_parameter',
     message: expect.stringContaining(text) as unknown,
   });
+const unsupportedByProvider = (text: string): unknown =>
+  expect.objectContaining({
+    code: 'request.unsupported_by_provider',
+    message: expect.stringContaining(text) as unknown,
+  });
 
 describe('OpenAI request → Anthropic Messages', () => {
   it('lifts system and developer messages, merges same-role turns and defaults max_tokens', () => {
@@ -84,7 +89,9 @@ describe('OpenAI request → Anthropic Messages', () => {
   ])('refuses %s rather than dropping it', (name, extra) => {
     expect(() =>
       toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], ...extra }),
-    ).toThrow(invalidParameter(`parameter ${name} is not supported by provider type anthropic`));
+    ).toThrow(
+      unsupportedByProvider(`parameter ${name} is not supported by provider type anthropic`),
+    );
   });
 
   it('refuses a temperature above Anthropic’s range instead of clamping it', () => {

@@ -3,6 +3,7 @@ import { limitsStage } from '../limits/index.js';
 import { chatBody, chunk, pipelineApp, type PipelineTestApp } from '../pipeline.test-helpers.js';
 import type { Forwarded, Stage } from '../stage.js';
 import { parseStage } from './index.js';
+import { createModelRouter } from './router.js';
 
 let t: PipelineTestApp | undefined;
 afterEach(async () => {
@@ -86,6 +87,10 @@ describe('parse stage', () => {
     [{ model: 'embed' }, 400, 'model.wrong_kind'],
     [{ temperature: 'hot' }, 400, 'request.invalid_parameter'],
     [{ unknown_field: 1 }, 400, 'request.invalid_parameter'],
+    // Validation still comes first: an invalid body is refused as such whatever it names.
+    [{ model: 'nope', temperature: 'hot' }, 400, 'request.invalid_parameter'],
+    [{ model: 'nope', top_k: 1 }, 400, 'request.invalid_parameter'],
+    [{ model: 'embed', top_k: 1 }, 400, 'request.invalid_parameter'],
     [
       { messages: Array.from({ length: 4 }, () => ({ role: 'user', content: 'x' })) },
       400,
@@ -101,6 +106,49 @@ describe('parse stage', () => {
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ code });
     expect(forwarded).toEqual([]);
+  });
+
+  it('accepts a vendor extension only for the routes whose provider enables it', async () => {
+    const forwarded: unknown[] = [];
+    t = pipelineApp({
+      stages: (deps) => {
+        const [chat] = deps.router.list();
+        if (chat === undefined) throw new Error('no chat route');
+        const router = createModelRouter([
+          chat,
+          { ...chat, alias: 'vllm', extraParameters: ['top_k'] },
+        ]);
+        return [
+          limitsStage(deps),
+          parseStage({ router, maxMessages: 3 }),
+          {
+            name: 'proxy',
+            forward: (exchange) => {
+              forwarded.push(exchange.upstreamBody);
+              return Promise.resolve({ type: 'json', body: {} });
+            },
+          },
+        ];
+      },
+    });
+    const send = (model: string, extra: Record<string, unknown>) =>
+      t?.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: chatBody({ model, ...extra }),
+      });
+    expect((await send('vllm', { top_k: 5 }))?.statusCode).toBe(200);
+    expect(forwarded).toMatchObject([{ top_k: 5, model: 'upstream-model' }]);
+    for (const [model, extra] of [
+      ['chat', { top_k: 5 }],
+      ['vllm', { top_k: -5 }],
+      ['vllm', { min_p: 0.5 }],
+    ] as const) {
+      const response = await send(model, extra);
+      expect(response?.statusCode).toBe(400);
+      expect(response?.json()).toMatchObject({ code: 'request.invalid_parameter' });
+    }
+    expect(forwarded).toHaveLength(1);
   });
 
   it('validates embeddings against their own schema and endpoint', async () => {

@@ -1,5 +1,6 @@
 import { gatewayError } from '../../errors.js';
 import type { Provider } from '../../providers/types.js';
+import type { ExtraParameterName } from './extensions.js';
 
 export type ModelKind = 'chat' | 'embeddings';
 
@@ -9,10 +10,14 @@ export interface ModelRoute {
   readonly kind: ModelKind;
   readonly provider: Provider;
   readonly upstreamModel: string;
+  /** Vendor extensions the provider accepts (`providers.<name>.extraParameters`); none if absent. */
+  readonly extraParameters?: readonly ExtraParameterName[];
 }
 
 export interface ModelRouter {
   resolve(alias: string, kind: ModelKind): ModelRoute;
+  /** The route of an alias serving `kind`, or undefined: never refuses (resolve does). */
+  find(alias: string, kind: ModelKind): ModelRoute | undefined;
   list(): readonly ModelRoute[];
 }
 
@@ -35,6 +40,10 @@ export function createModelRouter(routes: readonly ModelRoute[]): ModelRouter {
         );
       }
       return route;
+    },
+    find(alias, kind) {
+      const route = byAlias.get(alias);
+      return route?.kind === kind ? route : undefined;
     },
     list: () => routes,
   };

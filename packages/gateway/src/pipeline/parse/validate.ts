@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { gatewayError } from '../../errors.js';
+import { EXTRA_PARAMETERS } from './extensions.js';
 
 /** Most issues listed in one refusal: the answer stays small whatever the body holds. */
 export const MAX_LISTED_ISSUES = 20;
@@ -15,9 +16,14 @@ interface Issue {
  *
  * Unknown top-level parameters are counted here before the schema runs, listing only the
  * first few: handing 150,000 unknown keys to the schema made it build an issue naming every
- * one, a 7 MB answer and half a second of work.
+ * one, a 7 MB answer and half a second of work. A parameter refused on purpose (`refused`)
+ * says why; a vendor extension says that this model's provider does not enable it.
  */
-export function validateBody<T extends z.ZodObject>(schema: T, body: unknown): z.output<T> {
+export function validateBody<T extends z.ZodObject>(
+  schema: T,
+  body: unknown,
+  refused: ReadonlyMap<string, string> = new Map(),
+): z.output<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw gatewayError('request.invalid_parameter', 'The request body must be a JSON object.');
   }
@@ -27,8 +33,9 @@ export function validateBody<T extends z.ZodObject>(schema: T, body: unknown): z
   for (const key in body) {
     if (Object.hasOwn(known, key)) continue;
     unknownCount++;
-    if (unknown.length < MAX_LISTED_ISSUES)
-      unknown.push({ path: clip(key), message: 'unknown parameter' });
+    if (unknown.length < MAX_LISTED_ISSUES) {
+      unknown.push({ path: clip(key), message: unknownMessage(key, refused) });
+    }
   }
   if (unknownCount > 0) throw refusal(unknown, unknownCount);
 
@@ -40,6 +47,15 @@ export function validateBody<T extends z.ZodObject>(schema: T, body: unknown): z
     return { path: clip(path === '' ? '(body)' : path), message: clip(issue.message) };
   });
   throw refusal(listed, issues.length);
+}
+
+function unknownMessage(key: string, refused: ReadonlyMap<string, string>): string {
+  const reason = refused.get(key);
+  if (reason !== undefined) return `refused by this gateway: ${reason}`;
+  if (Object.hasOwn(EXTRA_PARAMETERS, key)) {
+    return "a vendor extension that this model's provider does not enable";
+  }
+  return 'unknown parameter';
 }
 
 function refusal(listed: readonly Issue[], total: number) {

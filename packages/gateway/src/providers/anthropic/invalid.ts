@@ -6,7 +6,7 @@ import { gatewayError } from '../../errors.js';
  */
 export function unsupported(parameter: string) {
   const message = 'is not supported by provider type anthropic';
-  return gatewayError('request.invalid_parameter', `parameter ${parameter} ${message}`, {
+  return gatewayError('request.unsupported_by_provider', `parameter ${parameter} ${message}`, {
     extensions: { errors: [{ path: parameter, message }] },
   });
 }

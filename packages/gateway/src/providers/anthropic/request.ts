@@ -1,55 +1,19 @@
 import { isObject } from '../http/faults.js';
 import type { JsonObject } from '../types.js';
-import { invalid, unsupported } from './invalid.js';
+import { invalid } from './invalid.js';
 import { translateMessages } from './messages.js';
 import { translateTools, translateToolChoice } from './tools.js';
+import { refuseUntranslatable } from './unsupported.js';
 
 /**
- * OpenAI chat request → Anthropic Messages request.
- *
- * Every parameter is either translated, accepted because its value is the default Anthropic
- * already applies, or refused. Silently dropping one (n=3, a JSON schema, a seed) would hand the
- * client an answer that breaks the contract it asked for, with nothing to tell it why.
+ * OpenAI chat request → Anthropic Messages request. Every parameter is translated here, or
+ * accepted with its default value or refused by unsupported.ts, never silently dropped.
  */
-const TRANSLATED = new Set([
-  'model',
-  'messages',
-  'max_tokens',
-  'max_completion_tokens',
-  'temperature',
-  'top_p',
-  'stop',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'user',
-  // Streaming is decided by which adapter method was called; stream_options only by whether
-  // the client wants the usage chunk.
-  'stream',
-  'stream_options',
-]);
-
-/** Values that mean "the default": accepted and dropped because Anthropic behaves the same. */
-const NEUTRAL: Readonly<Record<string, (value: unknown) => boolean>> = {
-  n: (v) => v === 1,
-  logprobs: (v) => v === false,
-  top_logprobs: (v) => v === 0,
-  presence_penalty: (v) => v === 0,
-  frequency_penalty: (v) => v === 0,
-  logit_bias: (v) => isObject(v) && Object.keys(v).length === 0,
-  response_format: (v) => isObject(v) && v.type === 'text',
-  store: (v) => v === false,
-  service_tier: (v) => v === 'auto',
-};
-
 /** Anthropic requires max_tokens; this is the budget when the client names none. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
 export function toAnthropicRequest(body: JsonObject): JsonObject {
-  for (const [key, value] of Object.entries(body)) {
-    if (value === null || value === undefined || TRANSLATED.has(key)) continue;
-    if (NEUTRAL[key]?.(value) !== true) throw unsupported(key);
-  }
+  refuseUntranslatable(body);
   if (typeof body.model !== 'string') throw invalid('model', 'must be a string');
   const { system, messages } = translateMessages(body.messages);
   const request: JsonObject = { model: body.model, max_tokens: maxTokens(body), messages };
