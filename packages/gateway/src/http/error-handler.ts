@@ -17,6 +17,18 @@ const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
   FST_ERR_ASYNC_CONSTRAINT: 'request.bad_request',
 };
 
+/**
+ * 5xx refusals that no retry can cure (the gateway's configuration or the provider account is
+ * at fault): answered with `x-should-retry: false`, which OpenAI's SDKs honour.
+ */
+const NOT_RETRYABLE: ReadonlySet<string> = new Set<GatewayErrorCode>([
+  'upstream.auth_failed',
+  'upstream.model_not_found',
+  'upstream.permission_denied',
+  'upstream.quota_exceeded',
+  'upstream.rejected',
+]);
+
 export function toRampartError(error: unknown): RampartError {
   if (isRampartError(error)) return error;
   const fastifyError = error as Partial<FastifyError>;
@@ -34,6 +46,8 @@ export function sendProblem(
 ): FastifyReply {
   const retryAfter = error.extensions['retryAfter'];
   if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.ceil(retryAfter)));
+  // OpenAI SDKs retry every 5xx; these only the operator can fix, so a retry is wasted.
+  if (NOT_RETRYABLE.has(error.code)) reply.header('x-should-retry', 'false');
   // A draining replica asks the client (or load balancer) to reconnect elsewhere.
   if (error.code === 'server.shutting_down') reply.header('connection', 'close');
   return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(error, request.id));

@@ -16,8 +16,8 @@ export interface ProblemDocument {
   readonly error: {
     readonly message: string;
     readonly type: string;
-    readonly code: string;
-    readonly param?: string;
+    readonly code: string | null;
+    readonly param: string | null;
   };
   readonly [extension: string]: unknown;
 }
@@ -39,9 +39,11 @@ export function toProblem(error: RampartError, requestId: string): ProblemDocume
     requestId,
     error: {
       message: error.message,
-      type: error.code.split('.')[0] ?? 'error',
-      code: error.code,
-      ...openAiFields(error.extensions['error']),
+      ...(openAiFields(error.extensions['error']) ?? {
+        type: error.code.split('.')[0] ?? 'error',
+        code: error.code,
+        param: null,
+      }),
     },
   };
 }
@@ -49,16 +51,23 @@ export function toProblem(error: RampartError, requestId: string): ProblemDocume
 /**
  * An `error` extension supplies OpenAI's own `type`, `code` and `param` for the `error` member
  * (an upstream error the client caused: providers/http/upstream-errors.ts puts only allowlisted
- * values there), so SDKs and apps can act on them as they would with OpenAI.
+ * values there), so SDKs and apps see what they would see from OpenAI: a field the upstream did
+ * not give (or gave outside the allowlist) is null, as OpenAI sends it, not Rampart's code.
+ * Without the extension, `type` is the code's family and `code` Rampart's code.
  */
-function openAiFields(value: unknown): { type?: string; code?: string; param?: string } {
-  if (typeof value !== 'object' || value === null) return {};
-  const out: { type?: string; code?: string; param?: string } = {};
-  for (const key of ['type', 'code', 'param'] as const) {
-    const field = (value as Record<string, unknown>)[key];
-    if (typeof field === 'string') out[key] = field;
-  }
-  return out;
+function openAiFields(
+  value: unknown,
+): { type: string; code: string | null; param: string | null } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field = (key: string) => {
+    const item = (value as Record<string, unknown>)[key];
+    return typeof item === 'string' ? item : null;
+  };
+  return {
+    type: field('type') ?? 'invalid_request_error',
+    code: field('code'),
+    param: field('param'),
+  };
 }
 
 /** Any thrown value as a RampartError; unknown faults become `internal.error` with no detail leaked. */

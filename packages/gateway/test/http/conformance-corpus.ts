@@ -11,6 +11,11 @@ export interface ChatCase {
   readonly params: Omit<ChatCompletionCreateParamsBase, 'model'>;
   /** Cases that only make sense one way (`stream_options` needs `stream: true`). */
   readonly only?: 'chat' | 'stream';
+  /**
+   * The Anthropic provider refuses it (docs/parameters.md says why) with
+   * `request.unsupported_by_provider`, rather than dropping it.
+   */
+  readonly anthropic?: 'refused';
 }
 
 const user = (content: string) => ({ role: 'user' as const, content });
@@ -96,6 +101,56 @@ export const CHAT_CASES: readonly ChatCase[] = [
     params: { messages: [user('Weather in Paris?')], tools: [weather], tool_choice: 'none' },
   },
   {
+    name: 'a documented parameter the strict allowlist once refused (prompt_cache_key)',
+    params: { messages: [user('Hello')], prompt_cache_key: 'user-123-session' },
+    anthropic: 'refused',
+  },
+  {
+    name: 'an image data URL with the jpg alias',
+    params: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'And this?' },
+            { type: 'image_url', image_url: { url: PNG_1X1.replace('image/png', 'image/jpg') } },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'a system prompt in two parts, the first marked for caching',
+    params: {
+      messages: [
+        {
+          role: 'system',
+          content: [
+            {
+              type: 'text',
+              text: 'Long, stable instructions.',
+              cache_control: { type: 'ephemeral' },
+            },
+            { type: 'text', text: 'Today is Sunday.' },
+          ],
+        } as never,
+        user('Hello'),
+      ],
+    },
+  },
+  {
+    name: 'a tool without parameters: empty arguments parse as {}',
+    params: {
+      messages: [user('What time is it?')],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'now', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+    },
+  },
+  {
     name: 'stream usage asked for',
     params: { messages: [user('Hello')], stream_options: { include_usage: true } },
     only: 'stream',
@@ -114,4 +169,40 @@ export const EMBEDDING_CASES: readonly EmbeddingCase[] = [
     params: { input: ['a', 'b', 'c'], encoding_format: 'float' },
   },
   { name: 'dimensions', params: { input: 'hello', dimensions: 4, encoding_format: 'float' } },
+];
+
+/**
+ * Upstream refusals caused by the request: the app must see the provider's own error type,
+ * code and param, as it would calling the provider directly, and must not be retried.
+ */
+export interface ErrorCase {
+  readonly name: string;
+  readonly status: number;
+  readonly openai: { type: string; code: string | null; param: string | null };
+  /** The same refusal in Anthropic's dialect, where it has one. */
+  readonly anthropicType?: string;
+}
+
+export const ERROR_CASES: readonly ErrorCase[] = [
+  {
+    name: 'context too long',
+    status: 400,
+    openai: { type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' },
+  },
+  {
+    name: 'an invalid image',
+    status: 400,
+    openai: { type: 'invalid_request_error', code: 'invalid_image_format', param: null },
+  },
+  {
+    name: 'a content-policy refusal',
+    status: 400,
+    openai: { type: 'invalid_request_error', code: 'content_policy_violation', param: null },
+  },
+  {
+    name: 'a plain invalid request',
+    status: 400,
+    openai: { type: 'invalid_request_error', code: null, param: null },
+    anthropicType: 'invalid_request_error',
+  },
 ];

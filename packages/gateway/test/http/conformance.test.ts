@@ -6,7 +6,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
-import { CHAT_CASES, EMBEDDING_CASES, type ChatCase } from './conformance-corpus.js';
+import { CHAT_CASES, EMBEDDING_CASES, ERROR_CASES, type ChatCase } from './conformance-corpus.js';
 
 /**
  * Conformance, judged by a client that is not ours: the official OpenAI SDK sends a corpus of
@@ -22,7 +22,9 @@ let h: Harness;
 let direct: OpenAI;
 let via: OpenAI;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({
+    config: { models: { 'claude-http-error': { provider: 'claude', model: 'fault:http-error' } } },
+  });
   const options = { apiKey: 'not-a-provider-key', maxRetries: 0 };
   direct = new OpenAI({ ...options, baseURL: `${h.mock.url}/v1` });
   via = new OpenAI({ ...options, baseURL: `${h.url}/v1` });
@@ -111,6 +113,15 @@ async function stream(client: OpenAI, model: string, c: ChatCase) {
   return chunks;
 }
 
+async function expectRefusedByProvider(call: Promise<unknown>) {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  expect(error).toMatchObject({ status: 400, code: 'request.unsupported_by_provider' });
+}
+
 describe.each([
   ['openai-compatible', 'chat', new Set<string>()],
   ['anthropic', 'claude', NOT_FROM_ANTHROPIC],
@@ -118,6 +129,10 @@ describe.each([
   it.each(CHAT_CASES.filter((c) => c.only !== 'stream').map((c) => [c.name, c] as const))(
     'chat: %s',
     async (_name, c) => {
+      if (provider === 'anthropic' && c.anthropic === 'refused') {
+        await expectRefusedByProvider(chat(via, alias, c));
+        return;
+      }
       const expected = await chat(direct, 'upstream-chat', c);
       const actual = await chat(via, alias, c);
       expect(normalise(actual, drop)).toEqual(normalise(expected, drop));
@@ -127,6 +142,10 @@ describe.each([
   it.each(CHAT_CASES.filter((c) => c.only !== 'chat').map((c) => [c.name, c] as const))(
     'stream: %s',
     async (_name, c) => {
+      if (provider === 'anthropic' && c.anthropic === 'refused') {
+        await expectRefusedByProvider(stream(via, alias, c));
+        return;
+      }
       const expected = await stream(direct, 'upstream-chat', c);
       const actual = await stream(via, alias, c);
       // A pass-through provider keeps every chunk; a translation may cut them elsewhere.
@@ -141,5 +160,43 @@ describe('conformance of embeddings', () => {
     const expected = await direct.embeddings.create({ ...c.params, model: 'upstream-embed' });
     const actual = await via.embeddings.create({ ...c.params, model: 'embed' });
     expect(normalise(actual)).toEqual(normalise(expected));
+  });
+});
+
+/** What an app can branch on in an SDK error. */
+async function refusal(client: OpenAI, model: string) {
+  const error = await client.chat.completions
+    .create({ model, messages: [{ role: 'user', content: 'Hello' }] })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  const { status, type, code, param } = error as InstanceType<typeof OpenAI.APIError>;
+  return { status, type, code, param };
+}
+
+describe('conformance of upstream refusals the request caused', () => {
+  it.each(ERROR_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    h.mock.setOptions({
+      errorResponse: {
+        status: c.status,
+        body: { error: { message: 'upstream words', ...c.openai } },
+      },
+    });
+    const expected = await refusal(direct, 'fault:http-error');
+    const before = h.mock.requests.length;
+    const actual = await refusal(via, 'fault-http-error');
+    expect(actual).toEqual(expected);
+    expect(h.mock.requests.length - before).toBe(1);
+    if (c.anthropicType !== undefined) {
+      h.mock.setOptions({
+        errorResponse: {
+          status: c.status,
+          body: { type: 'error', error: { type: c.anthropicType, message: 'upstream words' } },
+        },
+      });
+      expect(await refusal(via, 'claude-http-error')).toEqual(expected);
+    }
   });
 });

@@ -104,4 +104,15 @@ describe('the official OpenAI SDK against the gateway', () => {
     };
     await expect(consume()).rejects.toThrow();
   });
+
+  it('does not retry what only the operator can fix (the upstream refused the provider key)', async () => {
+    const retrying = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'x', maxRetries: 2 });
+    h.mock.setOptions({ errorResponse: { status: 401 } });
+    const before = h.mock.requests.length;
+    const error = await retrying.chat.completions
+      .create({ model: 'fault-http-error', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 502, code: 'upstream.auth_failed' });
+    expect(h.mock.requests.length - before).toBe(1);
+  });
 });

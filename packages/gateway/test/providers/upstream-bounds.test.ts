@@ -103,7 +103,10 @@ describe('secrecy', () => {
     expect(rampart.message).toBe(
       'The AI provider refused this request as invalid. (the upstream answered 400)',
     );
-    expect(rampart.extensions).toEqual({});
+    // Nothing from the hostile document: the defaults an OpenAI refusal would carry.
+    expect(rampart.extensions).toEqual({
+      error: { type: 'invalid_request_error', code: null, param: null },
+    });
   });
 
   it('summarises a mid-stream error event by its type only', async () => {

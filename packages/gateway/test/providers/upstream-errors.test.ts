@@ -253,7 +253,7 @@ describe('what reaches the client', () => {
     ['max_tokens ', false],
   ])('param %s is repeated: %s', (param, kept) => {
     const error = upstreamStatusError(400, openAiBody(null, 'invalid_value', param), undefined);
-    expect(toProblem(error, 'r').error.param).toBe(kept ? param : undefined);
+    expect(toProblem(error, 'r').error.param).toBe(kept ? param : null);
   });
 
   it('a configuration fault keeps Rampart’s own error fields and names allowlisted values only', () => {

@@ -163,12 +163,16 @@ export function upstreamStatusError(
   const code = classifyUpstreamError(status, fields);
   const summary = `the upstream answered ${status}${describeFields(fields)}`;
   if (isClientCaused(code)) {
-    const openai: Record<string, string> = {};
-    if (fields.type !== undefined) openai['type'] = fields.type;
-    if (fields.code !== undefined) openai['code'] = fields.code;
-    if (fields.param !== undefined) openai['param'] = fields.param;
+    // What the app would see from OpenAI itself: every request-caused refusal there is an
+    // `invalid_request_error` (Anthropic's documented types here all are too), and a code or
+    // param OpenAI did not give is null there.
+    const openai = {
+      type: fields.type ?? 'invalid_request_error',
+      code: fields.code ?? null,
+      param: fields.param ?? null,
+    };
     return gatewayError(code, `${CLIENT_DETAIL[code]} (${summary})`, {
-      extensions: Object.keys(openai).length > 0 ? { error: openai } : {},
+      extensions: { error: openai },
     });
   }
   const carriesRetryAfter = code === 'upstream.rate_limited' || code === 'upstream.server_error';
