@@ -45,6 +45,22 @@ describe('configuration', () => {
     expect(message).toContain('did you mean "port"');
   });
 
+  it('an unknown key inside a named entry or a fixed-name section is suggested from the schema', () => {
+    const inProvider = problemsOf(() =>
+      validateConfig({ providers: { openai: { ...openai, bodyTimoutMs: 2000 } } }),
+    ).message;
+    expect(inProvider).toContain('providers.openai.bodyTimoutMs');
+    expect(inProvider).toContain('did you mean "bodyTimeoutMs"');
+    const inKeys = problemsOf(() =>
+      validateConfig({ keys: { 'oidc-signin': { env: 'OIDC_KEYS' } } }),
+    ).message;
+    expect(inKeys).toContain('did you mean "oidc-signing"');
+    const inTls = problemsOf(() =>
+      validateConfig({ server: { tls: { certFile: 'c.pem', keyFiel: 'k.pem' } } }),
+    ).message;
+    expect(inTls).toContain('did you mean "keyFile"');
+  });
+
   it('a secret written into the file is refused with a hint to use apiKeyEnv', () => {
     const { message } = problemsOf(() =>
       validateConfig({ providers: { openai: { ...openai, apiKey: 'sk-not-here' } } }),
