@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   readonly reply: string;
   readonly retryAfterSeconds: number;
   readonly recordLimit: number;
+  readonly refuseFields: readonly string[];
 }
 
 export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
@@ -34,6 +35,7 @@ export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
   reply: UPSTREAM_REPLY,
   retryAfterSeconds: 1,
   recordLimit: 1000,
+  refuseFields: Object.freeze([]),
 });
 
 /**
@@ -82,6 +84,13 @@ export function mergeOptions(
   }
   if (patch.recordLimit !== undefined) {
     next.recordLimit = integer('recordLimit', patch.recordLimit, 0);
+  }
+  if (patch.refuseFields !== undefined) {
+    const fields = [...patch.refuseFields];
+    if (fields.some((field) => typeof field !== 'string' || field === '')) {
+      throw new RangeError('mock upstream: refuseFields must be a list of non-empty field names');
+    }
+    next.refuseFields = Object.freeze(fields);
   }
   return Object.freeze(next);
 }

@@ -65,6 +65,11 @@ export interface MockUpstreamOptions {
   retryAfterSeconds?: number;
   /** How many requests `requests` keeps (oldest dropped first), default 1000; 0 records none. */
   recordLimit?: number;
+  /**
+   * Top-level body fields the mock answers 422 for, as an OpenAI-compatible server that refuses
+   * fields it does not know (some Mistral versions refuse `stream_options`). Default none.
+   */
+  refuseFields?: readonly string[];
 }
 
 export interface RecordedRequest {

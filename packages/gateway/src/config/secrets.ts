@@ -141,6 +141,7 @@ function settings(
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxRetries: config.maxRetries,
     maxResponseBytes: config.maxResponseBytes,
+    capabilities: { ...config.capabilities },
   };
 }
 

@@ -33,6 +33,13 @@ export interface ProviderSettings {
   /** Retries for failures where the upstream provably did not process the request. */
   readonly maxRetries: number;
   readonly maxResponseBytes: number;
+  /** Fields the gateway may add to upstream requests on its own (config `capabilities`). */
+  readonly capabilities: ProviderCapabilities;
+}
+
+export interface ProviderCapabilities {
+  /** Ask for the usage chunk in every stream (`stream_options.include_usage`). */
+  readonly streamUsage: boolean;
 }
 
 export interface Usage {

@@ -384,6 +384,41 @@ describe('configuration', () => {
   });
 });
 
+describe('provider capabilities', () => {
+  it('an openai-compatible provider adds stream usage unless its capabilities say otherwise', () => {
+    const models = (provider: string) => ({ chat: { provider, model: 'm' } });
+    const on = validateConfig({ providers: { openai }, models: models('openai') }).providers[
+      'openai'
+    ];
+    expect(on?.capabilities).toEqual({ streamUsage: true });
+    const off = validateConfig({
+      providers: { mistral: { ...openai, capabilities: { streamUsage: false } } },
+      models: models('mistral'),
+    }).providers['mistral'];
+    expect(resolveProviderSettings('mistral', off as never, { OPENAI_API_KEY: 'k' })).toMatchObject(
+      { capabilities: { streamUsage: false } },
+    );
+  });
+
+  it('turning stream usage off for an anthropic provider is refused, since nothing is added there', () => {
+    const { code, message } = problemsOf(() =>
+      validateConfig({
+        providers: {
+          a: {
+            type: 'anthropic',
+            baseUrl: 'https://api.anthropic.com/v1',
+            apiKeyEnv: 'ANTHROPIC_API_KEY',
+            capabilities: { streamUsage: false },
+          },
+        },
+      }),
+    );
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('providers.a.capabilities.streamUsage');
+    expect(message).toContain('Fix: remove it');
+  });
+});
+
 describe('configuration parsing of hostile files', () => {
   it('any YAML text yields a config or a config.* error, never a crash', async () => {
     const fc = (await import('fast-check')).default;

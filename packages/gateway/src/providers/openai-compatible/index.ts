@@ -9,7 +9,8 @@ import { openAIUsage } from './usage.js';
 /**
  * Upstreams that speak the OpenAI wire format themselves: OpenAI, Azure OpenAI (v1 API, `api-key`
  * header, `api-version` query), Groq, Mistral, vLLM, Ollama. Bodies pass through unchanged
- * except for the streaming flags; only the response shape is checked.
+ * except for the streaming flags (`stream_options` only where `capabilities.streamUsage` allows);
+ * only the response shape is checked.
  */
 export function createOpenAICompatibleProvider(
   settings: ProviderSettings,
@@ -32,7 +33,7 @@ export function createOpenAICompatibleProvider(
     },
 
     async chatStream(body, { signal }) {
-      const request = streamingRequest(body);
+      const request = streamingRequest(body, settings.capabilities.streamUsage);
       const stream = await postForEvents(upstream, '/chat/completions', request.body, signal);
       return openAIChatStream(stream, request.clientWantsUsage);
     },
