@@ -22,8 +22,11 @@ import {
   type RecordedRequest,
 } from './types.js';
 
-/** Request bodies above this are refused with 413 (and not kept in memory). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Request bodies above this are refused with 413 (and not kept in memory). Above the gateway's
+ * default chat body limit (28 MiB: one 20 MB image as base64), so the mock takes what it admits.
+ */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const FAULT_MODEL_PREFIX = 'fault:';
 

@@ -131,7 +131,7 @@ describe('bad requests', () => {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent++ > 10) controller.close();
+        if (sent++ > MAX_BODY_BYTES / chunk.length) controller.close();
         else controller.enqueue(chunk);
       },
     });

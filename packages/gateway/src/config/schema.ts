@@ -113,13 +113,26 @@ const serverSchema = z.strictObject({
 });
 
 const limitsSchema = z.strictObject({
+  maxChatBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * MiB)
+    .default(28 * MiB)
+    .meta({
+      description:
+        'Largest body accepted on `/v1/chat/completions` (413 `request.body_too_large` above, refused by its `Content-Length` before it is read, or as soon as a chunked body passes it). The main use is a mobile app sending a phone photo as a `data:` URL: a 12-megapixel JPEG makes a 3–5 MB body, and OpenAI accepts images up to 20 MB, which base64 turns into about 26.7 MiB; 28 MiB admits one such image plus the conversation. Lower it if your app sends no images or smaller ones: every byte up to the limit is read into memory and decoded before the request goes on.',
+    }),
   maxBodyBytes: z
     .number()
     .int()
     .min(1024)
     .max(256 * MiB)
     .default(2 * MiB)
-    .meta({ description: 'Largest request body accepted (413 above).' }),
+    .meta({
+      description:
+        'Largest body accepted on every other route (413 `request.body_too_large` above, refused before it is read like `limits.maxChatBodyBytes`). Embeddings requests carry text only, and 2 MiB holds hundreds of thousands of tokens of it, far beyond what one embeddings call accepts.',
+    }),
   maxHeaderBytes: z
     .number()
     .int()

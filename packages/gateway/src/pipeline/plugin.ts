@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
 import { gatewayError } from '../errors.js';
 import { refuse, sendProblem } from '../http/error-handler.js';
 import { inFlightOf } from '../http/in-flight.js';
@@ -22,6 +23,8 @@ import { writeSse } from './sse-writer.js';
 import type { Stage, StreamTransform } from './stage.js';
 
 export interface PipelineWiring {
+  /** Each route's body bound (routes.ts names the option; Fastify applies it before reading). */
+  readonly config: Pick<Config, 'limits'>;
   /** Lists the aliases for `GET /v1/models`. */
   readonly router: ModelRouter;
   readonly metrics: GatewayMetrics;
@@ -103,6 +106,7 @@ export function installPipeline(
           method: route.method,
           url: route.path,
           config: { endpoint: route.endpoint },
+          bodyLimit: wiring.config.limits[route.bodyLimit],
           handler,
         });
         v1.route({
