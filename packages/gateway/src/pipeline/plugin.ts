@@ -14,6 +14,7 @@ declare module 'fastify' {
     endpoint?: Endpoint;
   }
 }
+import { createTurnQueue, LARGE_BODY_BYTES } from './large-bodies.js';
 import { closedEnding, endExchange } from './lifecycle.js';
 import type { ModelRouter } from './parse/router.js';
 import { planPhases, runRequestPhases, type PhasePlan } from './phases.js';
@@ -69,15 +70,21 @@ export function installPipeline(
         runRequestPhases(plan.headers, exchange, request, next);
       });
 
-      // Bodies are JSON only, decoded by the one stage that decodes (limits: bounded depth).
-      // Any other content type is refused with 415 by Fastify's content-type check.
+      // Bodies are JSON only, decoded by the one stage that decodes (limits: bounded depth),
+      // large ones one per event-loop turn (large-bodies.ts). Any other content type is refused
+      // with 415 by Fastify's content-type check.
       v1.removeAllContentTypeParsers();
-      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-        try {
-          done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
-        } catch (error) {
-          done(error as Error);
-        }
+      const largeBodies = createTurnQueue();
+      v1.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+        const decode = () => {
+          try {
+            done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
+          } catch (error) {
+            done(error as Error);
+          }
+        };
+        if (body.length < LARGE_BODY_BYTES) decode();
+        else largeBodies.run(decode);
       });
 
       v1.addHook('preHandler', (request, _reply, next) => {
