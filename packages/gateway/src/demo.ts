@@ -1,6 +1,6 @@
 import { startMockUpstream, type MockUpstream } from '@rampart/testkit';
 import type { ModelConfig, ProviderConfig } from './config/index.js';
-import { DEFAULTS } from './config/index.js';
+import { providerSchema } from './config/provider-schema.js';
 
 /**
  * Demo mode: with no provider configured, the gateway starts the testkit's mock upstream on a
@@ -17,21 +17,12 @@ export const DEMO_MODELS = { chat: 'demo-chat', embeddings: 'demo-embeddings' } 
 
 export async function startDemo(): Promise<DemoSetup> {
   const mock = await startMockUpstream({ host: '127.0.0.1', port: 0, mode: 'demo' });
-  const P = DEFAULTS.provider;
-  const provider: ProviderConfig = {
+  // Every other option keeps the default a configured provider would get.
+  const provider: ProviderConfig = providerSchema.parse({
     type: 'openai-compatible',
     baseUrl: `${mock.url}/v1`,
-    query: {},
-    headers: {},
-    connectTimeoutMs: P.connectTimeoutMs,
-    headersTimeoutMs: P.headersTimeoutMs,
-    bodyTimeoutMs: P.bodyTimeoutMs,
     maxRetries: 0,
-    maxResponseBytes: P.maxResponseBytes,
-    allowInsecureHttp: false,
-    optional: false,
-    extraParameters: [],
-  };
+  });
   return {
     mock,
     providers: { demo: provider },

@@ -34,7 +34,7 @@ export const GATEWAY_ERRORS = {
   'request.body_too_large': {
     status: 413,
     title: 'Request body too large',
-    doc: 'The body exceeds `limits.maxBodyBytes`; send less or raise the limit.',
+    doc: "The body exceeds the route's limit (`limits.maxChatBodyBytes` for chat completions, `limits.maxBodyBytes` for the rest); send less or raise the limit.",
   },
   'request.headers_too_large': {
     status: 431,

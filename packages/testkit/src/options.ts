@@ -29,6 +29,7 @@ export interface ResolvedOptions {
   readonly retryAfterSeconds: number;
   readonly recordLimit: number;
   readonly errorResponse: Readonly<MockErrorResponse>;
+  readonly refuseFields: readonly string[];
 }
 
 export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
@@ -42,6 +43,7 @@ export const MOCK_DEFAULTS: ResolvedOptions = Object.freeze({
   retryAfterSeconds: 1,
   recordLimit: 1000,
   errorResponse: Object.freeze({ status: 400 }),
+  refuseFields: Object.freeze([]),
 });
 
 /**
@@ -92,6 +94,13 @@ export function mergeOptions(
     next.recordLimit = integer('recordLimit', patch.recordLimit, 0);
   }
   if (patch.errorResponse !== undefined) next.errorResponse = errorResponse(patch.errorResponse);
+  if (patch.refuseFields !== undefined) {
+    const fields = [...patch.refuseFields];
+    if (fields.some((field) => typeof field !== 'string' || field === '')) {
+      throw new RangeError('mock upstream: refuseFields must be a list of non-empty field names');
+    }
+    next.refuseFields = Object.freeze(fields);
+  }
   return Object.freeze(next);
 }
 

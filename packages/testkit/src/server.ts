@@ -22,10 +22,25 @@ import {
   type RecordedRequest,
 } from './types.js';
 
-/** Request bodies above this are refused with 413 (and not kept in memory). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Request bodies above this are refused with 413 (and not kept in memory). Above the gateway's
+ * default chat body limit (28 MiB: one 20 MB image as base64), so the mock takes what it admits.
+ */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const FAULT_MODEL_PREFIX = 'fault:';
+
+/** What a server that refuses unknown fields answers (option `refuseFields`). */
+function unknownFieldBody(field: string): string {
+  return JSON.stringify({
+    error: {
+      message: `Unknown field ${JSON.stringify(field)}: extra inputs are not permitted.`,
+      type: 'invalid_request_error',
+      param: field,
+      code: null,
+    },
+  });
+}
 
 export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   let state = render(mergeOptions(MOCK_DEFAULTS, options));
@@ -89,6 +104,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (body === undefined) {
       return sendJson(res, 400, errorBody(dialect, 400, 'The request body must be a JSON object.'));
     }
+    const refused = current.options.refuseFields.find((field) => Object.hasOwn(body, field));
+    if (refused !== undefined) return sendJson(res, 422, unknownFieldBody(refused));
     route.handle({ res, headers: req.headers, body, state: current, id });
   };
 

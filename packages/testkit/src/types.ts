@@ -70,6 +70,11 @@ export interface MockUpstreamOptions {
   recordLimit?: number;
   /** What fault `http-error` answers; default 400 with the provider's error body. */
   errorResponse?: MockErrorResponse;
+  /**
+   * Top-level body fields the mock answers 422 for, as an OpenAI-compatible server that refuses
+   * fields it does not know (some Mistral versions refuse `stream_options`). Default none.
+   */
+  refuseFields?: readonly string[];
 }
 
 /** An arbitrary error answer, played by fault `http-error`. */

@@ -68,6 +68,25 @@ describe('recording', () => {
   });
 });
 
+describe('strict fields', () => {
+  it('answers a request carrying a field named in refuseFields with 422 naming it, and others as usual', async () => {
+    const strict = await startMockUpstream({ refuseFields: ['stream_options'] });
+    try {
+      const refused = await post(strict, '/v1/chat/completions', {
+        ...CHAT,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      expect(refused.status).toBe(422);
+      expect((await json<OpenAiError>(refused)).error).toMatchObject({ param: 'stream_options' });
+      expect((await post(strict, '/v1/chat/completions', CHAT)).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+    expect(() => mock.setOptions({ refuseFields: [''] })).toThrow(/refuseFields/);
+  });
+});
+
 describe('bad requests', () => {
   it('answers malformed JSON with an OpenAI 400', async () => {
     const res = await post(mock, '/v1/chat/completions', '{"model": "gpt-4o-mini",');
@@ -112,7 +131,7 @@ describe('bad requests', () => {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent++ > 10) controller.close();
+        if (sent++ > MAX_BODY_BYTES / chunk.length) controller.close();
         else controller.enqueue(chunk);
       },
     });

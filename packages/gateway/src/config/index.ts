@@ -1,5 +1,11 @@
-export { DEFAULTS, OPTION_DOCS, type OptionDoc } from './defaults.js';
-export { configSchema, type ConfigInput, type ModelConfig, type ProviderConfig } from './schema.js';
+export {
+  configSchema,
+  DEFAULTS,
+  type ConfigInput,
+  type ModelConfig,
+  type ProviderConfig,
+} from './schema.js';
+export { configJsonSchema, type OptionSchema } from './json-schema.js';
 export { loadConfig, validateConfig, type Config, type LoadOptions } from './load.js';
 export {
   describeSkipped,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './insecure.js';
-import { configSchema } from './schema.js';
+import { optionSchemaAt } from './json-schema.js';
 
 /**
  * Turns schema issues into problems a person can act on: the dotted key (and the environment
@@ -157,67 +157,21 @@ function secretHint(key: string): string {
     : '';
 }
 
-/** The default the schema applies at a path, as JSON, when it has a simple one. */
+/** The default the schema applies to an option, as JSON, when it has a short one. */
 function defaultAt(path: readonly string[]): string | undefined {
-  let schema: unknown = configSchema;
-  for (const segment of path) {
-    schema = childSchema(schema, segment);
-    if (schema === undefined) return undefined;
+  const option = optionSchemaAt(path);
+  // A section (`server: 5`) is filled from its options' defaults; it has none of its own.
+  if (option === undefined || option.properties !== undefined || !('default' in option)) {
+    return undefined;
   }
-  let current = schema as SchemaNode | undefined;
-  while (current?.def !== undefined) {
-    if (current.def.type === 'default') {
-      const value: unknown = current.def.defaultValue;
-      const shown = JSON.stringify(value);
-      return typeof value === 'object' && value !== null && shown.length > 40 ? undefined : shown;
-    }
-    if (!WRAPPERS.has(current.def.type ?? '')) return undefined;
-    current = current.def.innerType;
-  }
-  return undefined;
+  const value = option.default;
+  const shown = JSON.stringify(value);
+  return typeof value === 'object' && value !== null && shown.length > 40 ? undefined : shown;
 }
-
-interface SchemaNode {
-  def?: {
-    type?: string;
-    innerType?: SchemaNode;
-    defaultValue?: unknown;
-    valueType?: unknown;
-    shape?: Record<string, unknown>;
-  };
-}
-
-const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable']);
 
 /** The keys the schema allows at a path, for "did you mean". */
 function knownKeys(path: readonly string[]): string[] {
-  let schema: unknown = configSchema;
-  for (const segment of path) {
-    schema = childSchema(schema, segment);
-    if (schema === undefined) return [];
-  }
-  const shape = objectShape(schema);
-  return shape === undefined ? [] : Object.keys(shape);
-}
-
-function childSchema(schema: unknown, segment: string): unknown {
-  const inner = unwrap(schema) as SchemaNode | undefined;
-  const shape = objectShape(inner);
-  if (shape !== undefined) return shape[segment];
-  return inner?.def?.type === 'record' ? inner.def.valueType : undefined;
-}
-
-function objectShape(schema: unknown): Record<string, unknown> | undefined {
-  const inner = unwrap(schema) as SchemaNode | undefined;
-  return inner?.def?.type === 'object' ? inner.def.shape : undefined;
-}
-
-function unwrap(schema: unknown): unknown {
-  let current = schema as SchemaNode | undefined;
-  while (current?.def !== undefined && WRAPPERS.has(current.def.type ?? '')) {
-    current = current.def.innerType;
-  }
-  return current;
+  return Object.keys(optionSchemaAt(path)?.properties ?? {});
 }
 
 function suggest(key: string, candidates: readonly string[]): string {

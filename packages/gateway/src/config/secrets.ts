@@ -3,7 +3,7 @@ import type { RampartError } from '@rampart/core';
 import { gatewayError, type GatewayErrorCode } from '../errors.js';
 import { checkKeySources, type KeySources } from '../keys/index.js';
 import type { ProviderSettings } from '../providers/types.js';
-import { DEFAULTS } from './defaults.js';
+import { ANTHROPIC_VERSION } from './provider-schema.js';
 import type { ConfigProblem } from './insecure.js';
 import type { ModelConfig, ParsedConfig, ProviderConfig } from './schema.js';
 
@@ -125,14 +125,15 @@ function settings(
 ): ProviderSettings {
   const anthropic = config.type === 'anthropic';
   const headers: Record<string, string> = anthropic
-    ? { 'anthropic-version': DEFAULTS.anthropicVersion, ...config.headers }
+    ? { 'anthropic-version': ANTHROPIC_VERSION, ...config.headers }
     : { ...config.headers };
   return {
     name,
     type: config.type,
     baseUrl: config.baseUrl.replace(/\/+$/, ''),
     apiKey,
-    authHeader: config.authHeader ?? (anthropic ? 'x-api-key' : DEFAULTS.provider.authHeader),
+    // The computed default that `authHeader`'s description states (provider-schema.ts).
+    authHeader: config.authHeader ?? (anthropic ? 'x-api-key' : 'bearer'),
     query: { ...config.query },
     headers,
     connectTimeoutMs: config.connectTimeoutMs,
@@ -141,6 +142,7 @@ function settings(
     maxRetries: config.maxRetries,
     maxResponseBytes: config.maxResponseBytes,
     extraParameters: config.extraParameters,
+    capabilities: { ...config.capabilities },
   };
 }
 

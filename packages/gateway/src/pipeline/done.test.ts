@@ -115,7 +115,7 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     [
       '413 body too large',
       'application/json',
-      'x'.repeat(3 * 1024 * 1024),
+      'x'.repeat(28 * 1024 * 1024 + 1), // above the default limits.maxChatBodyBytes
       413,
       'request.body_too_large',
     ],

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
 import { gatewayError } from '../errors.js';
 import { refuse, sendProblem } from '../http/error-handler.js';
 import { inFlightOf } from '../http/in-flight.js';
@@ -13,6 +14,7 @@ declare module 'fastify' {
     endpoint?: Endpoint;
   }
 }
+import { createTurnQueue, LARGE_BODY_BYTES } from './large-bodies.js';
 import { closedEnding, endExchange } from './lifecycle.js';
 import type { ModelRouter } from './parse/router.js';
 import { planPhases, runRequestPhases, type PhasePlan } from './phases.js';
@@ -22,6 +24,8 @@ import { writeSse } from './sse-writer.js';
 import type { Stage, StreamTransform } from './stage.js';
 
 export interface PipelineWiring {
+  /** Each route's body bound (routes.ts names the option; Fastify applies it before reading). */
+  readonly config: Pick<Config, 'limits'>;
   /** Lists the aliases for `GET /v1/models`. */
   readonly router: ModelRouter;
   readonly metrics: GatewayMetrics;
@@ -66,15 +70,21 @@ export function installPipeline(
         runRequestPhases(plan.headers, exchange, request, next);
       });
 
-      // Bodies are JSON only, decoded by the one stage that decodes (limits: bounded depth).
-      // Any other content type is refused with 415 by Fastify's content-type check.
+      // Bodies are JSON only, decoded by the one stage that decodes (limits: bounded depth),
+      // large ones one per event-loop turn (large-bodies.ts). Any other content type is refused
+      // with 415 by Fastify's content-type check.
       v1.removeAllContentTypeParsers();
-      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-        try {
-          done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
-        } catch (error) {
-          done(error as Error);
-        }
+      const largeBodies = createTurnQueue();
+      v1.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+        const decode = () => {
+          try {
+            done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
+          } catch (error) {
+            done(error as Error);
+          }
+        };
+        if (body.length < LARGE_BODY_BYTES) decode();
+        else largeBodies.run(decode);
       });
 
       v1.addHook('preHandler', (request, _reply, next) => {
@@ -103,6 +113,7 @@ export function installPipeline(
           method: route.method,
           url: route.path,
           config: { endpoint: route.endpoint },
+          bodyLimit: wiring.config.limits[route.bodyLimit],
           handler,
         });
         v1.route({

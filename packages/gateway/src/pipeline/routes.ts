@@ -3,15 +3,17 @@ import type { Endpoint } from './exchange.js';
 /**
  * The `/v1` routes, relative to the prefix: the OpenAI-compatible API the gateway serves. Each
  * path answers 405 (with `Allow`) to the other methods, so that a wrong method is not a 404.
+ * `bodyLimit` names the `limits` option that bounds the route's body (chat carries images).
  */
 export const V1_ROUTES = [
-  { method: 'POST', path: '/chat/completions', endpoint: 'chat' },
-  { method: 'POST', path: '/embeddings', endpoint: 'embeddings' },
-  { method: 'GET', path: '/models', endpoint: 'models' },
+  { method: 'POST', path: '/chat/completions', endpoint: 'chat', bodyLimit: 'maxChatBodyBytes' },
+  { method: 'POST', path: '/embeddings', endpoint: 'embeddings', bodyLimit: 'maxBodyBytes' },
+  { method: 'GET', path: '/models', endpoint: 'models', bodyLimit: 'maxBodyBytes' },
 ] as const satisfies ReadonlyArray<{
   method: 'GET' | 'POST';
   path: string;
   endpoint: Endpoint;
+  bodyLimit: 'maxChatBodyBytes' | 'maxBodyBytes';
 }>;
 
 export const V1_PREFIX = '/v1';

@@ -38,6 +38,13 @@ export interface ProviderSettings {
   readonly maxResponseBytes: number;
   /** Vendor extensions the parse stage accepts for this provider's models; none if absent. */
   readonly extraParameters?: readonly ExtraParameterName[];
+  /** Fields the gateway may add to upstream requests on its own (config `capabilities`). */
+  readonly capabilities: ProviderCapabilities;
+}
+
+export interface ProviderCapabilities {
+  /** Ask for the usage chunk in every stream (`stream_options.include_usage`). */
+  readonly streamUsage: boolean;
 }
 
 export interface Usage {

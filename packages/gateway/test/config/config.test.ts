@@ -45,6 +45,22 @@ describe('configuration', () => {
     expect(message).toContain('did you mean "port"');
   });
 
+  it('an unknown key inside a named entry or a fixed-name section is suggested from the schema', () => {
+    const inProvider = problemsOf(() =>
+      validateConfig({ providers: { openai: { ...openai, bodyTimoutMs: 2000 } } }),
+    ).message;
+    expect(inProvider).toContain('providers.openai.bodyTimoutMs');
+    expect(inProvider).toContain('did you mean "bodyTimeoutMs"');
+    const inKeys = problemsOf(() =>
+      validateConfig({ keys: { 'oidc-signin': { env: 'OIDC_KEYS' } } }),
+    ).message;
+    expect(inKeys).toContain('did you mean "oidc-signing"');
+    const inTls = problemsOf(() =>
+      validateConfig({ server: { tls: { certFile: 'c.pem', keyFiel: 'k.pem' } } }),
+    ).message;
+    expect(inTls).toContain('did you mean "keyFile"');
+  });
+
   it('a secret written into the file is refused with a hint to use apiKeyEnv', () => {
     const { message } = problemsOf(() =>
       validateConfig({ providers: { openai: { ...openai, apiKey: 'sk-not-here' } } }),
@@ -365,6 +381,41 @@ describe('configuration', () => {
     expect(settings.apiKey).toBe('sk-from-file');
     expect(settings.authHeader).toBe('x-api-key');
     expect(settings.headers['anthropic-version']).toBe('2023-06-01');
+  });
+});
+
+describe('provider capabilities', () => {
+  it('an openai-compatible provider adds stream usage unless its capabilities say otherwise', () => {
+    const models = (provider: string) => ({ chat: { provider, model: 'm' } });
+    const on = validateConfig({ providers: { openai }, models: models('openai') }).providers[
+      'openai'
+    ];
+    expect(on?.capabilities).toEqual({ streamUsage: true });
+    const off = validateConfig({
+      providers: { mistral: { ...openai, capabilities: { streamUsage: false } } },
+      models: models('mistral'),
+    }).providers['mistral'];
+    expect(resolveProviderSettings('mistral', off as never, { OPENAI_API_KEY: 'k' })).toMatchObject(
+      { capabilities: { streamUsage: false } },
+    );
+  });
+
+  it('turning stream usage off for an anthropic provider is refused, since nothing is added there', () => {
+    const { code, message } = problemsOf(() =>
+      validateConfig({
+        providers: {
+          a: {
+            type: 'anthropic',
+            baseUrl: 'https://api.anthropic.com/v1',
+            apiKeyEnv: 'ANTHROPIC_API_KEY',
+            capabilities: { streamUsage: false },
+          },
+        },
+      }),
+    );
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('providers.a.capabilities.streamUsage');
+    expect(message).toContain('Fix: remove it');
   });
 });
 

@@ -6,7 +6,13 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     config: {
-      limits: { maxBodyBytes: 64 * 1024, maxHeaderCount: 40, maxJsonDepth: 16, maxMessages: 50 },
+      limits: {
+        maxBodyBytes: 64 * 1024,
+        maxChatBodyBytes: 64 * 1024,
+        maxHeaderCount: 40,
+        maxJsonDepth: 16,
+        maxMessages: 50,
+      },
     },
   });
 });

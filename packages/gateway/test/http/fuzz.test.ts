@@ -6,7 +6,9 @@ import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ config: { limits: { maxBodyBytes: 16 * 1024 } } });
+  h = await startHarness({
+    config: { limits: { maxBodyBytes: 16 * 1024, maxChatBodyBytes: 16 * 1024 } },
+  });
 });
 afterAll(async () => {
   await h.close();

@@ -31,6 +31,7 @@ export function settingsFor(
     bodyTimeoutMs: 2_000,
     maxRetries: 0,
     maxResponseBytes: 1024 * 1024,
+    capabilities: { streamUsage: true },
     ...overrides,
   };
 }

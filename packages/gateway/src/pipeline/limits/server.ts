@@ -16,6 +16,7 @@ export function limitsServerOptions(
 ): Partial<FastifyServerOptions> {
   const { limits, server } = config;
   return {
+    // The default for every route; the `/v1` routes set their own (pipeline/routes.ts).
     bodyLimit: limits.maxBodyBytes,
     keepAliveTimeout: server.keepAliveTimeoutMs,
     requestTimeout: server.requestTimeoutMs,

@@ -3,13 +3,15 @@ import { postForEvents, postJson } from '../http/call.js';
 import type { RetryTuning } from '../http/retry.js';
 import { Upstream } from '../http/upstream.js';
 import type { JsonObject, Provider, ProviderSettings } from '../types.js';
+import { addedStreamPaths, blameAddedField } from './added-fields.js';
 import { openAIChatStream, streamingRequest } from './stream.js';
 import { openAIUsage } from './usage.js';
 
 /**
  * Upstreams that speak the OpenAI wire format themselves: OpenAI, Azure OpenAI (v1 API, `api-key`
  * header, `api-version` query), Groq, Mistral, vLLM, Ollama. Bodies pass through unchanged
- * except for the streaming flags; only the response shape is checked.
+ * except for the streaming flags (`stream_options` only where `capabilities.streamUsage` allows);
+ * only the response shape is checked.
  */
 export function createOpenAICompatibleProvider(
   settings: ProviderSettings,
@@ -32,8 +34,13 @@ export function createOpenAICompatibleProvider(
     },
 
     async chatStream(body, { signal }) {
-      const request = streamingRequest(body);
-      const stream = await postForEvents(upstream, '/chat/completions', request.body, signal);
+      const request = streamingRequest(body, settings.capabilities.streamUsage);
+      const added = addedStreamPaths(body, settings.capabilities.streamUsage);
+      const stream = await postForEvents(upstream, '/chat/completions', request.body, signal).catch(
+        (error: unknown) => {
+          throw blameAddedField(error, added);
+        },
+      );
       return openAIChatStream(stream, request.clientWantsUsage);
     },
 

@@ -6,18 +6,24 @@ import type { ChatStream, JsonObject, Usage } from '../types.js';
 import { openAIUsage } from './usage.js';
 
 /**
- * The request body for a streaming call. Usage is always requested so that every stream is
- * metered; `clientWantsUsage` remembers whether the client asked, so that the extra chunk is not
- * shown to a client that did not.
+ * The request body for a streaming call. Where the provider accepts it (`streamUsage`), usage is
+ * always requested so that every stream is metered; `clientWantsUsage` remembers whether the
+ * client asked, so that the extra chunk is not shown to a client that did not. Without it the
+ * client's own `stream_options` goes upstream as sent, and nothing is added.
  */
-export function streamingRequest(body: JsonObject): {
+export function streamingRequest(
+  body: JsonObject,
+  streamUsage: boolean,
+): {
   body: JsonObject;
   clientWantsUsage: boolean;
 } {
   const options = isObject(body.stream_options) ? body.stream_options : {};
+  const clientWantsUsage = options.include_usage === true;
+  if (!streamUsage) return { body: { ...body, stream: true }, clientWantsUsage };
   return {
     body: { ...body, stream: true, stream_options: { ...options, include_usage: true } },
-    clientWantsUsage: options.include_usage === true,
+    clientWantsUsage,
   };
 }
 
