@@ -154,6 +154,10 @@ const limitsSchema = z.strictObject({
     .max(256)
     .default(32)
     .meta({ description: 'Deepest nesting of arrays and objects accepted in a JSON body.' }),
+  maxObjectKeys: z.number().int().min(16).max(1_000_000).default(1000).meta({
+    description:
+      "Most members in any one JSON object of a body, counted on the text before it is parsed (400 `request.invalid_parameter` above), so that a body of 150,000 keys costs a scan, not a parse, two walks and a validation. The largest objects real requests carry are a `logit_bias` map and a tool's JSON Schema `properties`, each at most a few hundred; arrays are not bounded by this (embeddings inputs are long), only by the body size.",
+  }),
   maxMessages: z
     .number()
     .int()

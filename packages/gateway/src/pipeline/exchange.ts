@@ -51,6 +51,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     exchange: Exchange | null;
   }
+  interface FastifyContextConfig {
+    /** Which `/v1` endpoint a route serves (routes.ts); absent outside `/v1`. */
+    endpoint?: Endpoint;
+  }
 }
 
 export function newExchange(

@@ -6,14 +6,7 @@ import { inFlightOf } from '../http/in-flight.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import type { JsonObject } from '../providers/types.js';
 import { gatewayCode } from './codes.js';
-import { newExchange, type Endpoint, type Exchange } from './exchange.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Which `/v1` endpoint a route serves (routes.ts); absent outside `/v1`. */
-    endpoint?: Endpoint;
-  }
-}
+import { newExchange, type Exchange } from './exchange.js';
 import { createTurnQueue, LARGE_BODY_BYTES } from './large-bodies.js';
 import { closedEnding, endExchange } from './lifecycle.js';
 import type { ModelRouter } from './parse/router.js';

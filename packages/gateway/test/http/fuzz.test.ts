@@ -25,7 +25,7 @@ describe('hostile bodies never crash the gateway or yield a 500', () => {
         ),
         (text) => {
           try {
-            parseJsonBody(text, 8);
+            parseJsonBody(text, { maxDepth: 8, maxObjectKeys: 64 });
           } catch (error) {
             expect(isRampartError(error)).toBe(true);
           }

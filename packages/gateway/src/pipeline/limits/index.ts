@@ -20,7 +20,8 @@ export interface LimitsDeps {
  * bounded JSON.
  */
 export function limitsStage(deps: LimitsDeps): Stage {
-  const { maxHeaderCount, maxJsonDepth } = deps.config.limits;
+  const { maxHeaderCount, maxJsonDepth, maxObjectKeys } = deps.config.limits;
+  const shape = { maxDepth: maxJsonDepth, maxObjectKeys };
   return {
     name: 'limits',
     headers(_exchange, request) {
@@ -28,6 +29,6 @@ export function limitsStage(deps: LimitsDeps): Stage {
       const problem = framingProblem(request, maxHeaderCount);
       if (problem !== undefined) throw problem;
     },
-    decode: (text) => parseJsonBody(text, maxJsonDepth),
+    decode: (text) => parseJsonBody(text, shape),
   };
 }

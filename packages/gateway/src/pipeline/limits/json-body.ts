@@ -1,16 +1,20 @@
 import { scan } from 'secure-json-parse';
 import { gatewayError } from '../../errors.js';
+import { checkJsonShape, type JsonShapeBounds } from './json-shape.js';
 
 const POISON = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /**
- * Parses a JSON request body and bounds its nesting. Depth matters beyond memory: serializing
- * a deeply nested body again for the upstream recurses, so an unbounded depth is a crash.
+ * Parses a JSON request body whose shape is bounded first (json-shape.ts: nesting depth and
+ * members per object, checked on the text before anything is built). Depth matters beyond
+ * memory: serializing a deeply nested body again for the upstream recurses, so an unbounded
+ * depth is a crash.
  * `__proto__` and `constructor.prototype` keys are refused (prototype poisoning) by
  * secure-json-parse, Fastify's own guard, once the depth is known to be bounded.
  */
-export function parseJsonBody(text: string, maxDepth: number): unknown {
+export function parseJsonBody(text: string, bounds: JsonShapeBounds): unknown {
   if (text.length === 0) throw gatewayError('request.malformed_json', 'The request body is empty.');
+  checkJsonShape(text, bounds);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -18,7 +22,6 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
     const reason = error instanceof SyntaxError ? error.message.slice(0, 200) : 'not JSON';
     throw gatewayError('request.malformed_json', `The request body is not valid JSON: ${reason}`);
   }
-  checkDepth(value, maxDepth);
   if (typeof value === 'object' && value !== null) {
     try {
       scan(value, POISON);
@@ -31,25 +34,4 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
     }
   }
   return value;
-}
-
-function checkDepth(root: unknown, maxDepth: number): void {
-  // Iterative walk: a recursive one would itself overflow the stack on hostile input.
-  // secure-json-parse's scan is iterative too, but bounds nothing, so this runs first.
-  const stack: Array<{ value: object; depth: number }> = [];
-  if (typeof root === 'object' && root !== null) stack.push({ value: root, depth: 1 });
-  while (stack.length > 0) {
-    const { value, depth } = stack.pop() as { value: object; depth: number };
-    if (depth > maxDepth) {
-      throw gatewayError(
-        'request.invalid_parameter',
-        `The JSON body nests deeper than ${maxDepth} levels (limits.maxJsonDepth).`,
-      );
-    }
-    for (const child of Object.values(value) as unknown[]) {
-      if (typeof child === 'object' && child !== null) {
-        stack.push({ value: child, depth: depth + 1 });
-      }
-    }
-  }
 }

@@ -98,4 +98,20 @@ describe('limits stage', () => {
     expect(spy.calls.map((call) => call.phase)).toEqual(['headers', 'body', 'response', 'done']);
     expect(provider.sent).toHaveLength(1);
   });
+
+  it('an object with more members than limits.maxObjectKeys is refused before it is parsed or validated', async () => {
+    const { spy, provider, t: app } = limitsApp();
+    const keys = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`k${i}`, i]));
+    const response = await app.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: chatBody(keys),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'request.invalid_parameter' });
+    expect(response.json<{ detail: string }>().detail).toContain('limits.maxObjectKeys');
+    expect(response.body.length).toBeLessThan(2048);
+    expect(spy.calls.map((call) => call.phase)).toEqual(['headers', 'done']);
+    expect(provider.sent).toEqual([]);
+  });
 });

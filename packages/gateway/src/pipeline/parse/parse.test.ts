@@ -199,7 +199,17 @@ describe('parse stage', () => {
         1000,
       ],
     ])('%s: at most 20 issues listed, a few KB, the count said', async (_name, payload, count) => {
-      t = pipelineApp({ config: { limits: { maxBodyBytes: 8 * 1024 * 1024, maxMessages: 1000 } } });
+      // With the members bound raised as far as it goes, so the validator itself is what is tested.
+      t = pipelineApp({
+        config: {
+          limits: {
+            maxBodyBytes: 8 * 1024 * 1024,
+            maxChatBodyBytes: 8 * 1024 * 1024,
+            maxMessages: 1000,
+            maxObjectKeys: 1_000_000,
+          },
+        },
+      });
       const response = await t.app.inject({
         method: 'POST',
         url: '/v1/chat/completions',
