@@ -6,8 +6,7 @@ import { installHealth } from './http/health.js';
 import { ipAllowlist } from './http/ip-allowlist.js';
 import { requestIdGenerator } from './http/request-id.js';
 import { accessLogger } from './http/access-log.js';
-import { installFramingCheck } from './http/framing.js';
-import { installInFlightTracking } from './http/in-flight.js';
+import { framingProblem } from './http/framing.js';
 import type { GatewayMetrics } from './monitor/metrics.js';
 import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
@@ -52,14 +51,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.decorateRequest('exchange', null);
+  // The first hook, and the only app-wide one on the hot path (each hook and listener per
+  // request is measurable): the request id, the response watcher (access line, metrics, in-flight
+  // mark) and, outside `/v1`, the framing check (the limits stage runs it for `/v1`, so that
+  // the refusal ends the exchange like any other).
+  const { maxHeaderCount } = config.limits;
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog(request, reply);
+    if (request.routeOptions.config.endpoint === undefined) {
+      done(framingProblem(request, maxHeaderCount));
+      return;
+    }
     done();
   });
-  installInFlightTracking(app);
   installErrorHandlers(app, deps.metrics);
-  installFramingCheck(app, config.limits.maxHeaderCount);
   // Outside `/v1` no route takes a body: accept any content type unread (a 404 stays a 404),
   // so only the pipeline's bounded decoder ever parses one.
   app.removeAllContentTypeParsers();

@@ -1,5 +1,5 @@
 import type { RampartError } from '@rampart/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
 
 /**
@@ -47,18 +47,4 @@ export function framingProblem(
     return gatewayError('request.expectation_failed', 'Only "Expect: 100-continue" is supported.');
   }
   return undefined;
-}
-
-/**
- * The framing check for every route outside `/v1` (the limits stage runs it for `/v1`, so
- * that the refusal ends the exchange like any other).
- */
-export function installFramingCheck(app: FastifyInstance, maxHeaderCount: number): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.routeOptions.config.endpoint !== undefined) {
-      done();
-      return;
-    }
-    done(framingProblem(request, maxHeaderCount));
-  });
 }

@@ -6,6 +6,29 @@ import type { ChatRequest, EmbeddingsRequest } from './parse/schemas.js';
 /** The `/v1` endpoints, named once: stages branch on this, never on a URL. */
 export type Endpoint = 'chat' | 'embeddings' | 'models' | 'method_not_allowed';
 
+/**
+ * Who is calling, as the authenticate stage verified it from an access token; what authorize
+ * and meter key on. Never logged as a whole (the subject is personal data).
+ */
+export interface Principal {
+  /** `sub`, unique within the issuer. */
+  readonly subject: string;
+  /** `iss` of the verified token. */
+  readonly issuer: string;
+  /** The tenant the token's claims map to (config), if any. */
+  readonly tenant: string | undefined;
+  /** Roles the token's claims map to (config); authorize decides what they may do. */
+  readonly roles: readonly string[];
+  /** Authentication context class (`acr`), for routes that demand MFA. */
+  readonly acr: string | undefined;
+  /** Authentication methods (`amr`), e.g. `pwd`, `otp`, `hwk`. */
+  readonly amr: readonly string[];
+  /** RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`), when it is. */
+  readonly deviceJkt: string | undefined;
+  /** `jti`, for revocation. */
+  readonly tokenId: string | undefined;
+}
+
 /** The validated client request, by endpoint (set by the parse stage). */
 export type ParsedRequest =
   | { readonly kind: 'chat'; readonly body: ChatRequest }
@@ -29,6 +52,8 @@ export interface Exchange {
    * RampartError (`request.client_closed`, `server.shutting_down`). Upstream calls use it.
    */
   readonly signal: AbortSignal;
+  /** authenticate: the verified caller; undefined while `/v1` is anonymous. */
+  principal: Principal | undefined;
   /** parse: the validated body. */
   request: ParsedRequest | undefined;
   /** parse: what the alias resolved to. */
@@ -70,6 +95,7 @@ export function newExchange(
     routeTemplate,
     startedAt,
     signal,
+    principal: undefined,
     request: undefined,
     route: undefined,
     upstreamBody: undefined,

@@ -42,23 +42,31 @@ export function installPipeline(
   app.register(
     (v1, _options, registered) => {
       v1.addHook('onRequest', (request, reply, next) => {
+        const abort = signals.forResponse(reply.raw);
         const exchange = newExchange(
           request.id,
           request.routeOptions.config.endpoint ?? 'method_not_allowed',
           request.routeOptions.url ?? V1_PREFIX,
-          signals.forResponse(reply.raw),
+          abort.signal,
         );
         request.exchange = exchange;
         // Success, a stream cut by the client, or a request abandoned mid-body: all end here,
         // after the last byte. Refusals end earlier, in the error handler, and this is a no-op.
         reply.raw.once('close', () => {
+          abort.closed();
           void endExchange(exchange, closedEnding(reply.raw, exchange), plan, request.log);
         });
         // A refusal Node writes on the socket itself (a request timeout mid-body) ends it too.
         const inFlight = inFlightOf(reply.raw);
         if (inFlight !== undefined) {
-          inFlight.refuse = (status, code) =>
-            endExchange(exchange, { status, outcome: code, refused: true }, plan, request.log);
+          inFlight.refuse = async (status, code) => {
+            await endExchange(
+              exchange,
+              { status, outcome: code, refused: true },
+              plan,
+              request.log,
+            );
+          };
         }
         runRequestPhases(plan.headers, exchange, request, next);
       });
@@ -68,15 +76,18 @@ export function installPipeline(
       // with 415 by Fastify's content-type check.
       v1.removeAllContentTypeParsers();
       const largeBodies = createTurnQueue();
-      v1.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+      // Read as a string: Fastify decodes UTF-8 chunk by chunk as the body arrives, spread over
+      // the upload, where a Buffer would be joined and decoded in one go at the end.
+      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+        const text = typeof body === 'string' ? body : body.toString('utf8');
         const decode = () => {
           try {
-            done(null, plan.decode(typeof body === 'string' ? body : body.toString('utf8')));
+            done(null, plan.decode(text));
           } catch (error) {
             done(error as Error);
           }
         };
-        if (body.length < LARGE_BODY_BYTES) decode();
+        if (text.length < LARGE_BODY_BYTES) decode();
         else largeBodies.run(decode);
       });
 

@@ -31,22 +31,27 @@ export class ExchangeSignals {
     return this.#open.size;
   }
 
-  /** A signal for one response, released when it closes. */
-  forResponse(res: ServerResponse): AbortSignal {
+  /**
+   * A signal for one response. The caller calls `closed` from the response's close listener
+   * (one listener per request, shared with the exchange's end, is what the hot path affords).
+   */
+  forResponse(res: ServerResponse): { readonly signal: AbortSignal; closed(): void } {
     const controller = new AbortController();
     if (this.#shutdown.aborted) {
       controller.abort(this.#shutdown.reason);
-      return controller.signal;
+      return { signal: controller.signal, closed: () => undefined };
     }
     this.#open.add(controller);
-    res.once('close', () => {
-      this.#open.delete(controller);
-      if (!res.writableFinished) {
-        controller.abort(
-          gatewayError('request.client_closed', 'The client closed the connection.'),
-        );
-      }
-    });
-    return controller.signal;
+    return {
+      signal: controller.signal,
+      closed: () => {
+        this.#open.delete(controller);
+        if (!res.writableFinished) {
+          controller.abort(
+            gatewayError('request.client_closed', 'The client closed the connection.'),
+          );
+        }
+      },
+    };
   }
 }
