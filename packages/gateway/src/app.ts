@@ -7,6 +7,7 @@ import { ipAllowlist } from './http/ip-allowlist.js';
 import { requestIdGenerator } from './http/request-id.js';
 import { accessLogger } from './http/access-log.js';
 import { framingProblem } from './http/framing.js';
+import { routeOf } from './http/route-info.js';
 import type { GatewayMetrics } from './monitor/metrics.js';
 import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
@@ -51,6 +52,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.decorateRequest('exchange', null);
+  app.decorateRequest('routeInfo', null);
   // The first hook, and the only app-wide one on the hot path (each hook and listener per
   // request is measurable): the request id, the response watcher (access line, metrics, in-flight
   // mark) and, outside `/v1`, the framing check (the limits stage runs it for `/v1`, so that
@@ -59,7 +61,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog(request, reply);
-    if (request.routeOptions.config.endpoint === undefined) {
+    if (routeOf(request).endpoint === undefined) {
       done(framingProblem(request, maxHeaderCount));
       return;
     }

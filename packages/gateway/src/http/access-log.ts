@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { releaseInFlight, trackInFlight } from './in-flight.js';
+import { routeOf } from './route-info.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import { closedEnding } from '../pipeline/lifecycle.js';
 
@@ -22,7 +23,7 @@ export function accessLogger(
     const inFlight = trackInFlight(request.id, reply.raw);
     reply.raw.once('close', () => {
       releaseInFlight(inFlight);
-      const route = request.routeOptions.url ?? '(unmatched)';
+      const route = routeOf(request).url ?? '(unmatched)';
       const elapsedMs = reply.elapsedTime;
       const atSocket = inFlight.answeredAtSocket;
       const { status, outcome } =

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { gatewayError } from '../errors.js';
 import { refuse, sendProblem } from '../http/error-handler.js';
 import { inFlightOf } from '../http/in-flight.js';
+import { routeOf } from '../http/route-info.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import type { JsonObject } from '../providers/types.js';
 import { gatewayCode } from './codes.js';
@@ -43,10 +44,11 @@ export function installPipeline(
     (v1, _options, registered) => {
       v1.addHook('onRequest', (request, reply, next) => {
         const abort = signals.forResponse(reply.raw);
+        const route = routeOf(request);
         const exchange = newExchange(
           request.id,
-          request.routeOptions.config.endpoint ?? 'method_not_allowed',
-          request.routeOptions.url ?? V1_PREFIX,
+          route.endpoint ?? 'method_not_allowed',
+          route.url ?? V1_PREFIX,
           abort.signal,
         );
         request.exchange = exchange;
