@@ -121,6 +121,26 @@ export const GATEWAY_ERRORS = {
     title: 'Token issuer unavailable',
     doc: "The issuer's JWKS (`auth.issuers[].jwksUri`) could not be fetched or was not a valid key set, so the token could be neither accepted nor refused; the gateway fails closed. Retry later; the operator should check the issuer's reachability.",
   },
+  'auth.dpop_required': {
+    status: 401,
+    title: 'DPoP proof required',
+    doc: 'The access token is bound to a device key (`cnf.jkt`), so it must be sent as `Authorization: DPoP <token>` together with a `DPoP` proof header (RFC 9449), not as a Bearer token.',
+  },
+  'auth.dpop_invalid': {
+    status: 401,
+    title: 'Invalid DPoP proof',
+    doc: "The `DPoP` proof is missing, repeated or fails RFC 9449's checks: `typ` `dpop+jwt`, an algorithm of `auth.dpop.algorithms`, a public `jwk` whose signature verifies, `htm` and `htu` naming this request's method and URL under `server.publicUrl`, an `iat` within `auth.dpop.maxAgeSeconds` (plus the issuer's clock skew), an `ath` that hashes this access token, a `jti`, and a key whose thumbprint is the token's `cnf.jkt`. Sign a fresh proof for each request with the key the token is bound to.",
+  },
+  'auth.dpop_replayed': {
+    status: 401,
+    title: 'DPoP proof replayed',
+    doc: 'A DPoP proof with this `jti` was already presented with this key within its validity window; a proof is good for one request. Sign a fresh one.',
+  },
+  'auth.replay_cache_full': {
+    status: 503,
+    title: 'Replay cache full',
+    doc: 'The in-memory DPoP replay cache holds `auth.dpop.maxReplayEntries` proofs still inside their window, so a new one cannot be remembered and is refused rather than risking a replay. Retry shortly; raise the bound if this is real traffic.',
+  },
   'route.not_found': {
     status: 404,
     title: 'Not found',

@@ -96,6 +96,21 @@ export const authSchema = z.strictObject({
     }),
   maxTokenBytes: z.number().int().min(512).max(65_536).default(8192).meta({
     description:
-      'Longest access token accepted, checked before it is decoded (401 `auth.token_too_large` above).',
+      'Longest access token accepted, checked before it is decoded (401 `auth.token_too_large` above); a DPoP proof is bounded by the same length.',
   }),
+  dpop: z
+    .strictObject({
+      maxAgeSeconds: z.number().int().min(1).max(600).default(60).meta({
+        description:
+          "How old a DPoP proof's `iat` may be (plus the issuer's `clockSkewSeconds`, which also bounds how far in the future it may be). Each proof's `jti` is remembered this long to refuse a replay.",
+      }),
+      algorithms: z.array(algorithm).min(1).default(['ES256', 'EdDSA', 'RS256', 'PS256']).meta({
+        description: 'JWS algorithms accepted for DPoP proofs. Asymmetric only.',
+      }),
+      maxReplayEntries: z.number().int().min(1000).max(10_000_000).default(100_000).meta({
+        description:
+          'Most proof ids remembered in memory for replay detection; when full, new proofs are refused (503 `auth.replay_cache_full`) rather than forgetting one still inside its window.',
+      }),
+    })
+    .prefault({}),
 });

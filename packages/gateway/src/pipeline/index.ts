@@ -23,7 +23,7 @@ export interface PipelineDeps {
  *
  *   1. limits        size, header and body bounds; draining            — here
  *      parse         body validation, model-alias resolution           — here
- *   2. authenticate  access token (issuers' JWKS); DPoP, revocation     — here, in part
+ *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
  *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
  *   4. authorize     roles and policy                                    — identity issue
  *   5. meter         rate limits and token budgets                       — abuse-control issue

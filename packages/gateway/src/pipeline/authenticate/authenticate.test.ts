@@ -78,6 +78,23 @@ const payloadOf = (jwt: string) =>
     unknown
   >;
 
+/** Why each case is refused (the problem's detail), where one code covers several causes. */
+const WHY: Readonly<Record<string, string>> = {
+  'alg none': 'algorithm is not accepted',
+  'HS256 signed with the public key (key confusion)': 'algorithm is not accepted',
+  'wrong aud': 'aud claim',
+  'iat in the future beyond the skew': '(iat)',
+  'not yet valid (nbf)': '(nbf)',
+  'unknown kid': 'No key',
+  'kid path or SQL injection': 'No key',
+  'tampered payload with the original signature': 'signature is invalid',
+  'stripped signature': 'signature is invalid',
+  'signed by another key, named in an embedded jwk header': 'signature is invalid',
+  'signed by another key, named by jku and x5u': 'signature is invalid',
+  'a DPoP proof presented as an access token': '(typ)',
+  'no sub': 'sub claim',
+};
+
 describe('authenticate stage: resource server', () => {
   it('with auth.issuers empty the stage has no phase and /v1 stays anonymous', async () => {
     expect(authenticateStage({ config: validateConfig({}) })).toEqual({ name: 'authenticate' });
@@ -273,10 +290,13 @@ describe('authenticate stage: attack suite (each refused with its own code and a
     const response = await send(app, header);
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ code, status: 401 });
+    expect(response.json<{ detail: string }>().detail).toContain(WHY[_name] ?? '');
     expect(response.json()).not.toHaveProperty('wwwAuthenticate');
     const challenge = response.headers['www-authenticate'];
     if (code === 'auth.token_missing') {
-      expect(challenge).toBe('Bearer realm="rampart"');
+      expect(challenge).toBe(
+        'Bearer realm="rampart", DPoP realm="rampart", algs="ES256 EdDSA RS256 PS256"',
+      );
     } else {
       expect(challenge).toMatch(
         /^Bearer realm="rampart", error="invalid_token", error_description="[^"\\]+"$/,
@@ -341,7 +361,7 @@ describe('authenticate stage: attack suite (each refused with its own code and a
             expect(principal()?.subject).toBe('user-1');
           } else {
             expect(response.statusCode).toBe(401);
-            expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="rampart"/);
+            expect(response.headers['www-authenticate']).toMatch(/^(Bearer|DPoP) realm="rampart"/);
           }
         },
       ),
