@@ -59,7 +59,12 @@ function options(node, path = [], required = false) {
     }
     return options(first, [...path, entryName]);
   }
-  if (properties === undefined) return [[path.join('.'), node, required]];
+  if (properties === undefined) {
+    // A list of objects (`auth.issuers`): the list's own row, then one row per member of an entry.
+    const row = [path.join('.'), node, required];
+    if (node.items?.properties === undefined) return [row];
+    return [row, ...options(node.items, [...path.slice(0, -1), `${path.at(-1)}[]`])];
+  }
   return Object.entries(properties).flatMap(([key, child]) =>
     options(child, [...path, key], (node.required ?? []).includes(key)),
   );

@@ -81,6 +81,66 @@ export const GATEWAY_ERRORS = {
     title: 'Client closed the request',
     doc: 'The client went away before the answer was complete; the upstream call was cancelled so no more tokens are spent. Seen in logs and metrics only.',
   },
+  'auth.token_missing': {
+    status: 401,
+    title: 'Access token required',
+    doc: 'The request carries no `Authorization: Bearer <access token>` (or `DPoP <token>`) header, or another scheme. Log in and send the access token your issuer gave the app; the `WWW-Authenticate` header names the schemes accepted.',
+  },
+  'auth.token_too_large': {
+    status: 401,
+    title: 'Access token too large',
+    doc: 'The access token is longer than `auth.maxTokenBytes`; it is refused before it is decoded.',
+  },
+  'auth.token_malformed': {
+    status: 401,
+    title: 'Malformed access token',
+    doc: 'The access token is not a signed JWT in compact form (three base64url parts, a JSON header and payload, a signature): truncated, stripped of its signature, or not a JWT at all.',
+  },
+  'auth.token_invalid': {
+    status: 401,
+    title: 'Invalid access token',
+    doc: "The access token failed verification against its issuer's pinned keys and rules: a bad signature, an algorithm the issuer is not configured for (`none` and HS* never are), a key id not in the issuer's JWKS, an audience not in `auth.issuers[].audiences`, or a missing `sub` or `exp`. Headers such as `jku`, `x5u` or `jwk` are never trusted. Get a new token.",
+  },
+  'auth.token_expired': {
+    status: 401,
+    title: 'Access token expired',
+    doc: "The access token's `exp` is past (beyond `clockSkewSeconds`). Refresh it and retry.",
+  },
+  'auth.token_not_yet_valid': {
+    status: 401,
+    title: 'Access token not yet valid',
+    doc: "The access token's `nbf` or `iat` lies in the future beyond the issuer's `clockSkewSeconds`: a clock is wrong, on the device's issuer or on the gateway.",
+  },
+  'auth.issuer_unknown': {
+    status: 401,
+    title: 'Token issuer not trusted',
+    doc: "The access token's `iss` is not listed in `auth.issuers`.",
+  },
+  'auth.issuer_unavailable': {
+    status: 503,
+    title: 'Token issuer unavailable',
+    doc: "The issuer's JWKS (`auth.issuers[].jwksUri`) could not be fetched or was not a valid key set, so the token could be neither accepted nor refused; the gateway fails closed. Retry later; the operator should check the issuer's reachability.",
+  },
+  'auth.dpop_required': {
+    status: 401,
+    title: 'DPoP proof required',
+    doc: 'The access token is bound to a device key (`cnf.jkt`), so it must be sent as `Authorization: DPoP <token>` together with a `DPoP` proof header (RFC 9449), not as a Bearer token.',
+  },
+  'auth.dpop_invalid': {
+    status: 401,
+    title: 'Invalid DPoP proof',
+    doc: "The `DPoP` proof is missing, repeated or fails RFC 9449's checks: `typ` `dpop+jwt`, an algorithm of `auth.dpop.algorithms`, a public `jwk` whose signature verifies, `htm` and `htu` naming this request's method and URL under `server.publicUrl`, an `iat` within `auth.dpop.maxAgeSeconds` (plus the issuer's clock skew), an `ath` that hashes this access token, a `jti`, and a key whose thumbprint is the token's `cnf.jkt`. Sign a fresh proof for each request with the key the token is bound to.",
+  },
+  'auth.dpop_replayed': {
+    status: 401,
+    title: 'DPoP proof replayed',
+    doc: 'A DPoP proof with this `jti` was already presented with this key within its validity window; a proof is good for one request. Sign a fresh one.',
+  },
+  'auth.replay_cache_full': {
+    status: 503,
+    title: 'Replay cache full',
+    doc: 'The in-memory DPoP replay cache holds `auth.dpop.maxReplayEntries` proofs still inside their window, so a new one cannot be remembered and is refused rather than risking a replay. Retry shortly; raise the bound if this is real traffic.',
+  },
   'route.not_found': {
     status: 404,
     title: 'Not found',

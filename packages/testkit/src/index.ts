@@ -12,3 +12,15 @@ export {
   type MockUpstreamOptions,
   type RecordedRequest,
 } from './types.js';
+export {
+  accessTokenHash,
+  createDpopKey,
+  dpopProof,
+  startMockIssuer,
+  type DpopKey,
+  type IssuerAlgorithm,
+  type MockIssuer,
+  type MockIssuerOptions,
+  type ProofOptions,
+  type TokenOptions,
+} from './identity.js';

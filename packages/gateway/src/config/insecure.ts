@@ -24,11 +24,17 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     });
   }
   const realProvider = Object.keys(config.providers).length > 0;
-  if (realProvider && !isLoopbackBind(server.host) && !server.allowUnauthenticated) {
-    // No end-user authentication exists yet: anyone who reaches the address spends the key.
+  const authenticated = config.auth.issuers.length > 0;
+  if (
+    realProvider &&
+    !authenticated &&
+    !isLoopbackBind(server.host) &&
+    !server.allowUnauthenticated
+  ) {
+    // Without end-user authentication, anyone who reaches the address spends the key.
     problems.push({
       key: 'server.host',
-      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication yet. Fix: bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
+      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers, or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
     });
   }
   if (server.headersTimeoutMs > server.requestTimeoutMs) {

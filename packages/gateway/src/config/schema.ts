@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseHost } from '../http/address.js';
 import { isCidrOrIp } from '../http/ip-allowlist.js';
+import { authSchema } from './auth-schema.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
@@ -108,7 +109,7 @@ const serverSchema = z.strictObject({
   }),
   allowUnauthenticated: z.boolean().default(false).meta({
     description:
-      'Explicit opt-in to serve `/v1` to anonymous callers on a non-loopback address while a real provider is configured. Until end-user authentication is configured, such a gateway is an open relay for your provider key, so it refuses to start without this. Logged as a warning at every start.',
+      'Explicit opt-in to serve `/v1` to anonymous callers on a non-loopback address while a real provider is configured. Without end-user authentication (`auth.issuers`), such a gateway is an open relay for your provider key, so it refuses to start without this; with an issuer configured it is not needed. Logged as a warning at every start.',
   }),
 });
 
@@ -196,6 +197,7 @@ export const configSchema = z.strictObject({
   }),
   server: serverSchema.prefault({}),
   limits: limitsSchema.prefault({}),
+  auth: authSchema.prefault({}),
   database: z
     .strictObject({
       url: z

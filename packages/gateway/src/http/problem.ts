@@ -28,9 +28,17 @@ export function problemType(code: string): string {
   return `urn:rampart:error:${code}`;
 }
 
+/**
+ * An extension that becomes the `WWW-Authenticate` response header (sendProblem), not a member
+ * of the document: a challenge is protocol, and the document already says what went wrong.
+ */
+export const WWW_AUTHENTICATE = 'wwwAuthenticate';
+
 export function toProblem(error: RampartError, requestId: string): ProblemDocument {
+  const members: Record<string, unknown> = { ...error.extensions };
+  delete members[WWW_AUTHENTICATE];
   return {
-    ...error.extensions,
+    ...members,
     type: problemType(error.code),
     title: error.title,
     status: error.status,

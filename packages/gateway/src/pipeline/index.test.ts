@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { chatBody } from './pipeline.test-helpers.js';
 
 describe('the stage list', () => {
-  it('is, in full and in this order: limits, parse, proxy, record', () => {
+  it('is, in full and in this order: limits, authenticate, parse, proxy, record', () => {
     const stages = gatewayStages({
       config: validateConfig({}),
       router: routerFor(stubProvider()),
@@ -17,7 +17,13 @@ describe('the stage list', () => {
       usage: { add: () => undefined },
       isDraining: () => false,
     });
-    expect(stages.map((stage) => stage.name)).toEqual(['limits', 'parse', 'proxy', 'record']);
+    expect(stages.map((stage) => stage.name)).toEqual([
+      'limits',
+      'authenticate',
+      'parse',
+      'proxy',
+      'record',
+    ]);
   });
 
   it('must have one decoder, one forwarder and no name twice', () => {

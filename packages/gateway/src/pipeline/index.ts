@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
+import { authenticateStage } from './authenticate/index.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -22,7 +23,7 @@ export interface PipelineDeps {
  *
  *   1. limits        size, header and body bounds; draining            — here
  *      parse         body validation, model-alias resolution           — here
- *   2. authenticate  access token, DPoP, revocation                      — identity issue
+ *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
  *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
  *   4. authorize     roles and policy                                    — identity issue
  *   5. meter         rate limits and token budgets                       — abuse-control issue
@@ -37,6 +38,9 @@ export interface PipelineDeps {
 export function gatewayStages(deps: PipelineDeps) {
   return [
     limitsStage(deps),
+    // Listed before parse: its `headers` phase refuses before any body is read (as every
+    // `headers` phase runs before the body, whatever its place), and nothing else runs first.
+    authenticateStage({ config: deps.config }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
     proxyStage(deps),
     recordStage(deps),

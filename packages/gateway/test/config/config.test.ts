@@ -235,7 +235,7 @@ describe('configuration', () => {
   const publicTls = { host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } };
 
   it.each(['0.0.0.0', '::', '192.168.1.10', '203.0.113.7', 'gateway.example.com'])(
-    'with a provider configured, binding %s (even with TLS) is refused until authentication exists',
+    'with a provider configured, binding %s (even with TLS) is refused without authentication',
     (host) => {
       const { code, message } = problemsOf(() =>
         validateConfig({
@@ -257,6 +257,48 @@ describe('configuration', () => {
       models: { m: { provider: 'p', model: 'x' } },
     });
     expect(config.server.allowUnauthenticated).toBe(true);
+  });
+
+  it('with a provider and a token issuer configured, a public bind needs no opt-in', () => {
+    const config = validateConfig({
+      server: publicTls,
+      auth: {
+        issuers: [
+          {
+            issuer: 'https://id.example.com/',
+            jwksUri: 'https://id.example.com/.well-known/jwks.json',
+            audiences: ['https://ai.example.com'],
+          },
+        ],
+      },
+      providers: { p: openai },
+      models: { m: { provider: 'p', model: 'x' } },
+    });
+    expect(config.server.allowUnauthenticated).toBe(false);
+    expect(config.auth.issuers[0]).toMatchObject({
+      algorithms: ['RS256', 'ES256', 'EdDSA'],
+      clockSkewSeconds: 30,
+      claims: { roles: 'roles' },
+    });
+  });
+
+  it('an issuer whose JWKS is plain http off loopback, or whose algorithms allow none or HS256, is refused', () => {
+    const issuer = {
+      issuer: 'https://id.example.com/',
+      jwksUri: 'https://id.example.com/jwks',
+      audiences: ['a'],
+    };
+    const refused = (entry: Record<string, unknown>) =>
+      problemsOf(() => validateConfig({ auth: { issuers: [{ ...issuer, ...entry }] } })).message;
+    expect(refused({ jwksUri: 'http://id.example.com/jwks' })).toContain('auth.issuers');
+    expect(refused({ algorithms: ['none'] })).toMatch(/algorithms\[0\]: must be one of: ES256/);
+    expect(refused({ algorithms: ['HS256'] })).toMatch(/algorithms\[0\]: must be one of: ES256/);
+    expect(refused({ audiences: [] })).toContain('audiences');
+    expect(refused({ clockSkewSeconds: 3600 })).toContain('clockSkewSeconds');
+    expect(
+      validateConfig({ auth: { issuers: [{ ...issuer, jwksUri: 'http://127.0.0.1:1/jwks' }] } })
+        .auth.issuers,
+    ).toHaveLength(1);
   });
 
   it('with a provider configured, a loopback bind needs no opt-in; demo mode neither', () => {

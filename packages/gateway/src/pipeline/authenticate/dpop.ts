@@ -1,0 +1,199 @@
+import type { RampartError } from '@rampart/core';
+import { createHash } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
+import type { Config } from '../../config/index.js';
+import { gatewayError, type GatewayErrorCode } from '../../errors.js';
+import { quotable, REALM, withChallenge } from './challenge.js';
+import { ReplayCacheFull, type ReplayCache } from './replay.js';
+
+/**
+ * DPoP at the resource server (RFC 9449 section 4.3 and 7): the proof in the `DPoP` header must
+ * be a fresh JWT signed by the key the access token is bound to (`cnf.jkt`), for this method and
+ * URL and this very token, presented once.
+ */
+
+export interface DpopPolicy {
+  readonly algorithms: readonly string[];
+  readonly maxAgeSeconds: number;
+  /** `server.publicUrl`, without a trailing slash: what `htu` must start with. */
+  readonly publicUrl: string;
+  /** Longest proof accepted (the token bound, `auth.maxTokenBytes`). */
+  readonly maxProofBytes: number;
+  readonly replay: ReplayCache;
+}
+
+export interface ProofContext {
+  readonly proof: string | string[] | undefined;
+  readonly method: string;
+  /** The request target as received (path and query). */
+  readonly url: string;
+  readonly accessToken: string;
+  /** The token's `cnf.jkt`. */
+  readonly jkt: string;
+  readonly nowMs: number;
+  readonly clockSkewSeconds: number;
+}
+
+/** Members only a private JWK has; a proof's `jwk` must carry none. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const MAX_JTI_CHARS = 256;
+
+export function dpopPolicy(
+  config: Pick<Config, 'auth' | 'server'>,
+  replay: ReplayCache,
+): DpopPolicy {
+  return {
+    algorithms: config.auth.dpop.algorithms,
+    maxAgeSeconds: config.auth.dpop.maxAgeSeconds,
+    publicUrl: config.server.publicUrl.replace(/\/$/, ''),
+    maxProofBytes: config.auth.maxTokenBytes,
+    replay,
+  };
+}
+
+/** The `WWW-Authenticate` challenge of the DPoP scheme (RFC 9449 section 7.1). */
+export function dpopChallenge(
+  policy: Pick<DpopPolicy, 'algorithms'>,
+  error?: { readonly code: 'invalid_dpop_proof' | 'invalid_token'; readonly description: string },
+): string {
+  const base = `DPoP realm="${REALM}", algs="${policy.algorithms.join(' ')}"`;
+  return error === undefined
+    ? base
+    : `${base}, error="${error.code}", error_description="${quotable(error.description)}"`;
+}
+
+/** A refusal with the DPoP challenge: `invalid_dpop_proof` for proof faults, else `invalid_token`. */
+export function dpopRefusal(
+  policy: Pick<DpopPolicy, 'algorithms'>,
+  code: GatewayErrorCode,
+  description: string,
+): RampartError {
+  const error = gatewayError(code, description);
+  if (error.status !== 401) return error;
+  const kind =
+    code === 'auth.dpop_invalid' || code === 'auth.dpop_replayed'
+      ? 'invalid_dpop_proof'
+      : 'invalid_token';
+  return withChallenge(error, dpopChallenge(policy, { code: kind, description }));
+}
+
+/** Verifies the request's DPoP proof against the bound token; throws a RampartError. */
+export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy): Promise<void> {
+  const invalid = (description: string) => dpopRefusal(policy, 'auth.dpop_invalid', description);
+  const { proof } = context;
+  if (proof === undefined || proof.length === 0) {
+    throw invalid('Send a DPoP proof in the DPoP header.');
+  }
+  if (typeof proof !== 'string') throw invalid('Send exactly one DPoP header.');
+  if (proof.length > policy.maxProofBytes) throw invalid('The DPoP proof is too large.');
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(proof);
+  } catch {
+    throw invalid('The DPoP proof is not a compact JWT.');
+  }
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
+    throw invalid('The DPoP proof must have typ dpop+jwt.');
+  }
+  const jwk = header.jwk;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw invalid('The DPoP proof must carry its public key (jwk).');
+  }
+  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
+    throw invalid('The DPoP proof key must be a public key.');
+  }
+
+  let payload: JWTPayload;
+  try {
+    // EmbeddedJWK: the key is the header's `jwk` (jose refuses a private or symmetric one).
+    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+      algorithms: [...policy.algorithms],
+      typ: 'dpop+jwt',
+      clockTolerance: context.clockSkewSeconds,
+      currentDate: new Date(context.nowMs),
+    }));
+  } catch (error) {
+    throw invalid(proofFault(error));
+  }
+
+  if (payload['htm'] !== context.method) {
+    throw invalid('The DPoP proof is for another method (htm).');
+  }
+  if (!sameTarget(payload['htu'], policy.publicUrl + pathOf(context.url))) {
+    throw invalid('The DPoP proof is for another URL (htu).');
+  }
+  const { iat, jti } = payload;
+  const now = context.nowMs / 1000;
+  if (typeof iat !== 'number') throw invalid('The DPoP proof has no iat.');
+  if (iat > now + context.clockSkewSeconds) {
+    throw invalid('The DPoP proof was issued in the future (iat).');
+  }
+  if (iat < now - policy.maxAgeSeconds - context.clockSkewSeconds) {
+    throw invalid('The DPoP proof is too old (iat).');
+  }
+  if (payload['ath'] !== accessTokenHash(context.accessToken)) {
+    throw invalid('The DPoP proof is for another access token (ath).');
+  }
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_CHARS) {
+    throw invalid('The DPoP proof has no valid jti.');
+  }
+  if ((await calculateJwkThumbprint(jwk)) !== context.jkt) {
+    throw invalid('The DPoP proof is signed by another key than the token is bound to.');
+  }
+  // Last, so that an invalid proof never takes a place in the cache. A proof stays acceptable
+  // until its iat is older than the window; iat may be up to the skew ahead of our clock.
+  const windowMs = (policy.maxAgeSeconds + 2 * context.clockSkewSeconds) * 1000;
+  let fresh: boolean;
+  try {
+    fresh = await policy.replay.remember(
+      `${context.jkt}:${jti}`,
+      context.nowMs + windowMs,
+      context.nowMs,
+    );
+  } catch (error) {
+    if (error instanceof ReplayCacheFull) throw gatewayError('auth.replay_cache_full');
+    throw error;
+  }
+  if (!fresh) {
+    throw dpopRefusal(policy, 'auth.dpop_replayed', 'The DPoP proof was already used.');
+  }
+}
+
+/** `ath`: base64url of the SHA-256 of the access token (RFC 9449 section 4.2). */
+function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest('base64url');
+}
+
+function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/** `htu` and the expected URL, both normalised by the URL parser, without query or fragment. */
+function sameTarget(htu: unknown, expected: string): boolean {
+  if (typeof htu !== 'string' || htu.length > 4096) return false;
+  try {
+    const claimed = new URL(htu);
+    const ours = new URL(expected);
+    return claimed.origin === ours.origin && claimed.pathname === ours.pathname;
+  } catch {
+    return false;
+  }
+}
+
+function proofFault(error: unknown): string {
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'The DPoP proof algorithm is not accepted.';
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return 'The DPoP proof signature is invalid.';
+  }
+  if (error instanceof errors.JWTExpired) return 'The DPoP proof has expired (exp).';
+  return 'The DPoP proof is not a valid signed JWT.';
+}
