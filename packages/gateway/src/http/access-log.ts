@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { releaseInFlight, trackInFlight } from './in-flight.js';
+import { releaseInFlight, trackInFlight, type InFlight } from './in-flight.js';
 import { routeOf } from './route-info.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import { closedEnding } from '../pipeline/lifecycle.js';
@@ -23,31 +23,40 @@ export function accessLogger(
     const inFlight = trackInFlight(request.id, reply.raw);
     reply.raw.once('close', () => {
       releaseInFlight(inFlight);
-      const route = routeOf(request).url ?? '(unmatched)';
-      const elapsedMs = reply.elapsedTime;
-      const atSocket = inFlight.answeredAtSocket;
-      const { status, outcome } =
-        atSocket === undefined
-          ? closedEnding(reply.raw, request.exchange)
-          : { status: atSocket.status, outcome: atSocket.code };
-      const http = metrics.http(route, request.method, status);
-      http.count.inc();
-      http.duration.observe(elapsedMs / 1000);
-      // The line is built only when it will be written (the address is resolved through the
-      // trusted proxies on demand, which is not free).
-      if (!WRITES_INFO.has(request.log.level)) return;
-      request.log.info(
-        {
-          method: request.method,
-          route,
-          status,
-          ms: Math.round(elapsedMs * 10) / 10,
-          ip: request.ip,
-          model: request.exchange?.route?.alias,
-          outcome: request.exchange?.outcome ?? outcome,
-        },
-        'request',
-      );
+      // A throw here would be an uncaught exception on the server: log it, never let it out.
+      try {
+        record(request, reply, inFlight);
+      } catch (error) {
+        request.log.error({ err: error }, 'access log failed');
+      }
     });
   };
+
+  function record(request: FastifyRequest, reply: FastifyReply, inFlight: InFlight): void {
+    const route = routeOf(request).url ?? '(unmatched)';
+    const elapsedMs = reply.elapsedTime;
+    const atSocket = inFlight.answeredAtSocket;
+    const { status, outcome } =
+      atSocket === undefined
+        ? closedEnding(reply.raw, request.exchange)
+        : { status: atSocket.status, outcome: atSocket.code };
+    const http = metrics.http(route, request.method, status);
+    http.count.inc();
+    http.duration.observe(elapsedMs / 1000);
+    // The line is built only when it will be written (the address is resolved through the
+    // trusted proxies on demand, which is not free).
+    if (!WRITES_INFO.has(request.log.level)) return;
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status,
+        ms: Math.round(elapsedMs * 10) / 10,
+        ip: request.ip,
+        model: request.exchange?.route?.alias,
+        outcome: request.exchange?.outcome ?? outcome,
+      },
+      'request',
+    );
+  }
 }

@@ -22,8 +22,10 @@ declare module 'fastify' {
  * doubled the garbage collector's share on the benchmark.
  */
 export function routeOf(request: FastifyRequest): RouteInfo {
-  let info = request.routeInfo;
-  if (info === null) {
+  // Undefined as well as null: requests Fastify builds for its pre-routing errors
+  // (frameworkErrors) carry no decorations.
+  let info = request.routeInfo as RouteInfo | null | undefined;
+  if (info === null || info === undefined) {
     const { url, config } = request.routeOptions;
     info = { url, endpoint: config.endpoint };
     request.routeInfo = info;
