@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { gatewayError } from './errors.js';
 import {
   describeSkipped,
+  keySources,
   resolveProviderSettings,
   resolveSecrets,
   secretsError,
@@ -16,13 +17,7 @@ import { createMetrics } from './monitor/metrics.js';
 import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
-import {
-  openKeyring,
-  type KeyName,
-  type Keyring,
-  type KeySource,
-  type KeySources,
-} from './keys/index.js';
+import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 
 export interface StartOptions {
@@ -73,7 +68,7 @@ export async function startGateway(
     cleanup.push(() => store.close());
     const keyring = await openKeyring({
       dataDir: config.dataDir,
-      sources: keySources(config),
+      sources: keySources(config.keys),
       env,
     });
     const recorder = new UsageRecorder(store, { logger, ...config.usage });
@@ -147,16 +142,6 @@ export async function startGateway(
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw error;
   }
-}
-
-function keySources(config: Config): KeySources {
-  const sources: KeySources = {};
-  for (const [name, source] of Object.entries(config.keys) as Array<
-    [KeyName, KeySource | undefined]
-  >) {
-    if (source !== undefined) sources[name] = source;
-  }
-  return sources;
 }
 
 /**

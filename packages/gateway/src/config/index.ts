@@ -9,6 +9,7 @@ export { configJsonSchema, type OptionSchema } from './json-schema.js';
 export { loadConfig, validateConfig, type Config, type LoadOptions } from './load.js';
 export {
   describeSkipped,
+  keySources,
   resolveProviderSettings,
   resolveSecrets,
   secretsError,

@@ -182,7 +182,8 @@ function readKey(
   return { value: undefined };
 }
 
-function keySources(keys: ParsedConfig['keys']): KeySources {
+/** The configured key sources (`keys.<name>.file|env`), as the keyring reads them. */
+export function keySources(keys: ParsedConfig['keys']): KeySources {
   const sources: Record<string, { file?: string; env?: string }> = {};
   for (const [name, source] of Object.entries(keys)) {
     if (source === undefined) continue;

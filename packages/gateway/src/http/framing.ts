@@ -3,8 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
 
 /**
- * Header count (`limits.maxHeaderCount`), and framing a request must not leave ambiguous. Refused rather than guessed, because a proxy in
- * front may guess differently (the root of request smuggling):
+ * The header count (`limits.maxHeaderCount`), and framing a request must not leave ambiguous,
+ * refused rather than guessed, because a proxy in front may guess differently (the root of
+ * request smuggling):
  * - exactly one Host on HTTP/1.1 (RFC 9112 §3.2: none or several is a 400);
  * - no Content-Encoding but identity (a compressed body would escape the size bounds);
  * - no Expect but 100-continue (RFC 9110 §10.1.1: anything else is a 417).
@@ -21,10 +22,11 @@ export function framingProblem(
       `More than ${maxHeaderCount} request headers.`,
     );
   }
+  // `headers.host` keeps one of several; only the raw list shows them all.
   let hosts = 0;
   const names = raw.rawHeaders;
   for (let i = 0; i < names.length; i += 2) {
-    if ((names[i] as string).length === 4 && names[i]?.toLowerCase() === 'host') hosts++;
+    if (names[i]?.toLowerCase() === 'host') hosts++;
   }
   const needsHost = raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1;
   if (hosts > 1 || (hosts === 0 && needsHost)) {

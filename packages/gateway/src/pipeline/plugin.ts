@@ -36,7 +36,7 @@ export function installPipeline(
   app: FastifyInstance,
   stages: readonly Stage[],
   wiring: PipelineWiring,
-): { readonly signals: ExchangeSignals } {
+): void {
   const plan = planPhases(stages);
   const signals = new ExchangeSignals(wiring.shutdown);
 
@@ -139,7 +139,6 @@ export function installPipeline(
     },
     { prefix: V1_PREFIX },
   );
-  return { signals };
 }
 
 function exchangeOf(request: FastifyRequest): Exchange {

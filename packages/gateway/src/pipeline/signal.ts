@@ -26,11 +26,6 @@ export class ExchangeSignals {
     );
   }
 
-  /** Exchanges still holding a signal (zero when idle: nothing leaks per request). */
-  get open(): number {
-    return this.#open.size;
-  }
-
   /**
    * A signal for one response. The caller calls `closed` from the response's close listener
    * (one listener per request, shared with the exchange's end, is what the hot path affords).

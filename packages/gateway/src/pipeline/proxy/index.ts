@@ -58,13 +58,11 @@ export function proxyStage(deps: { readonly metrics: GatewayMetrics }): Stage {
       const stream = exchange.upstreamStream;
       if (stream === undefined) return undefined;
       return {
+        // Current while the stream runs (for stages that meter as it goes); `done` takes the
+        // final count however the stream ended.
         batch(chunks) {
           exchange.usage = stream.usage() ?? exchange.usage;
           return chunks;
-        },
-        end() {
-          exchange.usage = stream.usage() ?? exchange.usage;
-          return [];
         },
       };
     },
