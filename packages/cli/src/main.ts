@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRampartError } from '@rampart/core';
+import { registerAdmin } from './commands/admin/index.js';
 import { EXIT } from './exit-codes.js';
 
 /** The `rampart` command: thin verbs over the packages. Returns the process exit code. */
@@ -33,6 +34,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { configCheck } = await import('./commands/config-check.js');
       code = await configCheck(file, process.stdout, process.stderr, options);
     });
+
+  registerAdmin(program, (next) => {
+    code = next;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,129 +1,26 @@
-import { isRampartError } from '@rampart/core';
-import type { FastifyRequest } from 'fastify';
-import type { Config } from '../../config/index.js';
-import { WWW_AUTHENTICATE } from '../../http/problem.js';
 import type { Stage } from '../stage.js';
-import { bearerRefusal, REALM, withChallenge } from './challenge.js';
-import {
-  dpopChallenge,
-  dpopPolicy,
-  dpopRefusal,
-  verifyDpopProof,
-  type DpopPolicy,
-} from './dpop.js';
-import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import { createTokenVerifier } from './verify.js';
+import { createAuthenticator, type AuthenticateDeps } from './authenticator.js';
 
+export {
+  createAuthenticator,
+  type AuthenticateDeps,
+  type Authenticator,
+  type CredentialRequest,
+} from './authenticator.js';
 export { MemoryReplayCache, type ReplayCache } from './replay.js';
 
-export interface AuthenticateDeps {
-  readonly config: Pick<Config, 'auth' | 'server'>;
-  /** Milliseconds since the epoch; a frozen clock in tests. */
-  readonly now?: () => number;
-  /** Where DPoP proof ids are remembered; default in memory (`auth.dpop.maxReplayEntries`). */
-  readonly replay?: ReplayCache;
-}
-
-/** `Authorization: <scheme> <token>`: the scheme and the token (RFC 6750 b64token). */
-const CREDENTIALS = /^([A-Za-z]+) +([A-Za-z0-9._~+/=-]+) *$/;
-
-type Scheme = 'bearer' | 'dpop';
-
 /**
- * Stage authenticate: the OAuth 2.0 resource server (DESIGN.md, request path 2). Before the
- * body is read, the access token in `Authorization` is verified against the configured issuer
- * it names (jose, the issuer's JWKS, algorithms pinned); a token bound to a device key
- * (`cnf.jkt`) must come with the DPoP scheme and a valid proof (RFC 9449). The caller goes on
- * `exchange.principal`. With no issuer configured (`auth.issuers` empty) the stage has no phase
- * and `/v1` is anonymous. Nothing about the token or the proof is logged or echoed.
+ * Stage authenticate (DESIGN.md, request path 2): before the body is read, the caller is
+ * verified by the resource server (`authenticator.ts`) and goes on `exchange.principal`. With
+ * no issuer configured (`auth.issuers` empty) the stage has no phase and `/v1` is anonymous.
  */
 export function authenticateStage(deps: AuthenticateDeps): Stage {
-  const { auth } = deps.config;
-  if (auth.issuers.length === 0) return { name: 'authenticate' };
-  const verifier = createTokenVerifier(auth.issuers);
-  const dpop = dpopPolicy(
-    deps.config,
-    deps.replay ?? new MemoryReplayCache(auth.dpop.maxReplayEntries),
-  );
-  const now = deps.now ?? Date.now;
+  const authenticator = createAuthenticator(deps);
+  if (authenticator === undefined) return { name: 'authenticate' };
   return {
     name: 'authenticate',
     async headers(exchange, request) {
-      const { scheme, token } = credentials(request, auth.maxTokenBytes, dpop);
-      const nowMs = now();
-      let verified;
-      try {
-        verified = await verifier.verify(token, nowMs);
-      } catch (error) {
-        throw scheme === 'dpop' ? asDpopChallenge(error, dpop) : error;
-      }
-      const jkt = verified.principal.deviceJkt;
-      if (jkt === undefined) {
-        if (scheme === 'dpop') {
-          throw dpopRefusal(
-            dpop,
-            'auth.dpop_invalid',
-            'The access token is not bound to a DPoP key.',
-          );
-        }
-      } else {
-        if (scheme === 'bearer') {
-          throw dpopRefusal(
-            dpop,
-            'auth.dpop_required',
-            'The access token is bound to a DPoP key: send it as Authorization: DPoP with a DPoP proof.',
-          );
-        }
-        await verifyDpopProof(
-          {
-            proof: request.headers.dpop,
-            method: request.method,
-            url: request.url,
-            accessToken: token,
-            jkt,
-            nowMs,
-            clockSkewSeconds: verified.clockSkewSeconds,
-          },
-          dpop,
-        );
-      }
-      exchange.principal = verified.principal;
+      exchange.principal = await authenticator.authenticate(request);
     },
   };
-}
-
-/** The scheme and token of the request, bounded before anything decodes the token. */
-function credentials(
-  request: FastifyRequest,
-  maxTokenBytes: number,
-  dpop: DpopPolicy,
-): { scheme: Scheme; token: string } {
-  const missing = () =>
-    withChallenge(
-      bearerRefusal('auth.token_missing', 'Send an access token: Authorization: Bearer <token>.'),
-      `Bearer realm="${REALM}", ${dpopChallenge(dpop)}`,
-    );
-  const header = request.headers.authorization;
-  if (header === undefined || header.length === 0) throw missing();
-  // The scheme and a space (at most `Bearer `) on top of the token itself.
-  if (header.length > maxTokenBytes + 16) {
-    throw bearerRefusal('auth.token_too_large', 'The access token is too large.');
-  }
-  const match = CREDENTIALS.exec(header);
-  const scheme = match?.[1]?.toLowerCase();
-  const token = match?.[2];
-  if ((scheme !== 'bearer' && scheme !== 'dpop') || token === undefined) throw missing();
-  if (token.length > maxTokenBytes) {
-    throw bearerRefusal('auth.token_too_large', 'The access token is too large.');
-  }
-  return { scheme, token };
-}
-
-/** A token refusal under the DPoP scheme is challenged with the DPoP scheme (RFC 9449 7.1). */
-function asDpopChallenge(error: unknown, dpop: DpopPolicy): unknown {
-  if (!isRampartError(error) || error.extensions[WWW_AUTHENTICATE] === undefined) return error;
-  return withChallenge(
-    error,
-    dpopChallenge(dpop, { code: 'invalid_token', description: error.message }),
-  );
 }

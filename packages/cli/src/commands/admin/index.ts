@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+
+/** Sets the exit code of the verb that ran (main.ts returns it). */
+export type SetExitCode = (code: number) => void;
+
+/**
+ * `rampart admin …`: operator verbs over the gateway's store (users, service keys, devices,
+ * sessions). Each family of verbs lives in its own file beside this one and registers itself
+ * here with one line; verbs load their modules on demand so that `rampart --help` stays quick.
+ * Local verbs open the store the configuration names (`openLocalStore` in local.ts).
+ */
+export function registerAdmin(program: Command, setCode: SetExitCode): void {
+  const admin = program
+    .command('admin')
+    .description('operator verbs: users, service keys, devices and sessions');
+  // One line per family of verbs, e.g. `registerServiceKeyVerbs(admin, setCode);`.
+  void admin;
+  void setCode;
+}
