@@ -81,15 +81,28 @@ export interface AccountService {
    * stored only as hashes), or undefined when the code is wrong.
    */
   confirmTotpEnrolment(accountId: string, code: string): Promise<readonly string[] | undefined>;
-  /** Registration options for a new passkey (user verification required, resident key). */
+  /**
+   * Registration options for a new passkey (user verification required, resident key). The
+   * caller keeps `options.challenge` (in the interaction's server-side state, never trusting
+   * the browser to return it) and passes it back to `verifyPasskeyRegistration`. The relying
+   * party id and origin come from `server.publicUrl`.
+   */
   passkeyRegistrationOptions(accountId: string): Promise<WebAuthnOptionsJson>;
   /** Verifies and stores a new passkey; false when the ceremony does not verify. */
-  verifyPasskeyRegistration(accountId: string, response: WebAuthnResponseJson): Promise<boolean>;
+  verifyPasskeyRegistration(
+    accountId: string,
+    response: WebAuthnResponseJson,
+    expectedChallenge: string,
+  ): Promise<boolean>;
   /** Authentication options (discoverable credentials, user verification required). */
   passkeyAuthenticationOptions(): Promise<WebAuthnOptionsJson>;
-  /** A passkey login (first factor, and with UV the whole of it: amr `hwk`, `user`, `mfa`). */
+  /**
+   * A passkey login: with user verification it is the whole login (amr `hwk`, `user`, `mfa`).
+   * The signature counter is checked and stored.
+   */
   verifyPasskeyAuthentication(
     response: WebAuthnResponseJson,
+    expectedChallenge: string,
     source: AttemptSource,
   ): Promise<CredentialOutcome>;
   findAccount(accountId: string): Promise<AccountView | undefined>;
