@@ -9,3 +9,4 @@ export type * from './providers/types.js';
 export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
 export { ANTHROPIC_PARAMETERS } from './providers/anthropic/unsupported.js';
+export * from './identity/accounts/index.js';

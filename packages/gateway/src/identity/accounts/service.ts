@@ -39,7 +39,16 @@ export interface AttemptSource {
  * IP exceeded its attempt budget and nothing was checked.
  */
 export type CredentialOutcome =
-  | { readonly status: 'valid'; readonly account: AccountView; readonly amr: readonly string[] }
+  | {
+      readonly status: 'valid';
+      readonly account: AccountView;
+      readonly amr: readonly string[];
+      /**
+       * Set only when a recovery code was spent: how many unused ones remain (the login page
+       * should urge the user to re-enrol or print new ones when this is low).
+       */
+      readonly recoveryCodesLeft?: number;
+    }
   | { readonly status: 'invalid' }
   | { readonly status: 'throttled'; readonly retryAfterSeconds: number };
 
@@ -97,7 +106,8 @@ export interface AccountService {
   /** Authentication options (discoverable credentials, user verification required). */
   passkeyAuthenticationOptions(): Promise<WebAuthnOptionsJson>;
   /**
-   * A passkey login: with user verification it is the whole login (amr `hwk`, `user`, `mfa`).
+   * A passkey login: with user verification it is the whole login (amr `hwk`, `user`; the
+   * login layer adds `mfa` and sets `acr`, since possession plus verification is two factors).
    * The signature counter is checked and stored.
    */
   verifyPasskeyAuthentication(
