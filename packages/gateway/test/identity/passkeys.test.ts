@@ -1,4 +1,5 @@
 import { createSoftwareAuthenticator } from '@rampart/testkit';
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { relyingPartyFor } from '../../src/identity/accounts/index.js';
 import { describeEachEngine } from '../store/engines.js';
@@ -172,6 +173,36 @@ describeEachEngine('passkeys', (fx) => {
       .executeTakeFirstOrThrow();
     expect(owner.account_id).toBe(alice.account.id);
     expect((await login(h, bob.authenticator)).status).toBe('valid');
+  });
+
+  it('refuse every single-byte mutation of a valid assertion (property)', async () => {
+    const h = await accountsHarness(fx);
+    const { authenticator } = await withPasskey(h);
+    const options = await h.service.passkeyAuthenticationOptions();
+    const challenge = options['challenge'] as string;
+    const valid = authenticator.authenticate(options);
+    const parts = ['clientDataJSON', 'authenticatorData', 'signature'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...parts),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (part, index, mask) => {
+          const inner = { ...(valid['response'] as Record<string, string>) };
+          const bytes = Buffer.from(inner[part] as string, 'base64url');
+          const at = index % bytes.length;
+          bytes[at] = (bytes[at] ?? 0) ^ mask;
+          inner[part] = bytes.toString('base64url');
+          const outcome = await h.service.verifyPasskeyAuthentication(
+            { ...valid, response: inner },
+            challenge,
+            from,
+          );
+          expect(outcome.status).not.toBe('valid');
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('refuse a disabled account and malformed responses', async () => {

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { isRampartError } from '@rampart/core';
 import { describeEachEngine } from '../store/engines.js';
-import { accountsHarness, PASSWORD } from './accounts-fixture.js';
+import { createAccountService } from '../../src/identity/accounts/index.js';
+import { accountsHarness, PASSWORD, PUBLIC_URL } from './accounts-fixture.js';
 
 const from = { ip: '203.0.113.7' };
 
@@ -50,6 +51,22 @@ describeEachEngine('account passwords', (fx) => {
     expect(row.id).toBe(created.id);
     expect(row.id).not.toContain('bob');
     expect(JSON.stringify(row)).not.toContain(PASSWORD);
+  });
+
+  it('rehash a password at login once the argon2 parameters were raised', async () => {
+    const h = await accountsHarness(fx);
+    await h.admin.createAccount({ username: 'old', password: PASSWORD, roles: [] });
+    const stronger = { ...h.config, argon2: { ...h.config.argon2, timeCost: 3 } };
+    const service = createAccountService({
+      db: h.store.db,
+      keyring: h.keyring,
+      config: stronger,
+      publicUrl: PUBLIC_URL,
+    });
+    expect((await service.verifyPassword('old', PASSWORD, from)).status).toBe('valid');
+    const row = await h.store.db.selectFrom('accounts').select('password_hash').executeTakeFirst();
+    expect(row?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=3,p=1\$/);
+    expect((await h.service.verifyPassword('old', PASSWORD, from)).status).toBe('valid');
   });
 
   it('match usernames after NFKC and case folding, and refuse a look-alike twin', async () => {
