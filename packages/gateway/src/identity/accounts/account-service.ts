@@ -60,6 +60,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   const repo = new AccountRepository(deps.db);
   const hasher = deps.hasher ?? argon2idHasher(config.argon2);
   const dummy = dummyHash(hasher);
+  // Computed now, so that not even the first unknown username pays for making it.
+  dummy().catch(() => undefined);
   const rp = relyingPartyFor(deps.publicUrl);
   const factory = deps.limiters ?? memoryLimiters;
   // One IP budget for every kind of credential; separate account budgets per kind.
@@ -89,13 +91,14 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
 
   return {
     async verifyPassword(username, password, source) {
-      const name = normalizeUsername(username);
+      const typed = typeof username === 'string' ? username : '';
+      const name = normalizeUsername(typed);
       // A malformed name still has a counter of its own, so it is throttled like any other.
-      const key = name?.key ?? `malformed:${digest(username.slice(0, 1024))}`;
+      const key = name?.key ?? `malformed:${digest(typed.slice(0, 1024))}`;
       const reservation = await passwords.reserve(key, source.ip);
       if (!reservation.ok) return throttled(reservation.retryAfterSeconds);
       // Out of bounds fails for every account alike, before any hashing work.
-      if (!passwordWithinBounds(password)) return INVALID;
+      if (typeof password !== 'string' || !passwordWithinBounds(password)) return INVALID;
       const row = name === undefined ? undefined : await repo.byUsernameKey(name.key);
       // The one code path: an unknown account (or one without a password) is verified
       // against the dummy hash, so each call costs exactly one argon2 verification.
