@@ -1,7 +1,7 @@
 import { createSoftwareAuthenticator } from '@rampart/testkit';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { relyingPartyFor } from '../../src/identity/accounts/index.js';
+import { createAccountService, relyingPartyFor } from '../../src/identity/accounts/index.js';
 import { describeEachEngine } from '../store/engines.js';
 import { accountsHarness, ORIGIN, PASSWORD, type AccountsHarness } from './accounts-fixture.js';
 
@@ -205,6 +205,19 @@ describeEachEngine('passkeys', (fx) => {
     );
   });
 
+  it('an IP public URL fails only the passkey ceremonies, not passwords', async () => {
+    const h = await accountsHarness(fx);
+    await h.admin.createAccount({ username: 'lan', password: PASSWORD, roles: [] });
+    const service = createAccountService({
+      db: h.store.db,
+      keyring: h.keyring,
+      config: h.config,
+      publicUrl: 'http://10.0.0.5:8787',
+    });
+    expect((await service.verifyPassword('lan', PASSWORD, from)).status).toBe('valid');
+    await expect(service.passkeyAuthenticationOptions()).rejects.toThrow(/server.publicUrl/);
+  });
+
   it('refuse a disabled account and malformed responses', async () => {
     const h = await accountsHarness(fx);
     const { authenticator } = await withPasskey(h, 'off');
@@ -238,5 +251,7 @@ it('derives the RP id and origin from server.publicUrl, loopback IPs as localhos
     id: 'localhost',
     origin: 'http://localhost:9000',
   });
-  expect(() => relyingPartyFor('https://203.0.113.5')).toThrow(/host name/);
+  expect(() => relyingPartyFor('https://203.0.113.5')).toThrow(
+    /server.publicUrl names an IP address/,
+  );
 });

@@ -19,7 +19,7 @@ import {
   verifyRegistration,
 } from './passkeys.js';
 import { canonicalRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './recovery.js';
-import { relyingPartyFor } from './relying-party.js';
+import { relyingPartyFor, type RelyingParty } from './relying-party.js';
 import { AccountRepository, fromSqlBool, rolesOf, type AccountRow } from './repository.js';
 import { openSecret, sealSecret } from './sealed.js';
 import type {
@@ -62,7 +62,10 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   const dummy = dummyHash(hasher);
   // Computed now, so that not even the first unknown username pays for making it.
   dummy().catch(() => undefined);
-  const rp = relyingPartyFor(deps.publicUrl);
+  // Derived on first use: a public URL that is a non-loopback IP address cannot host passkeys,
+  // and that should fail the passkey ceremonies, not passwords and TOTP.
+  let relyingParty: RelyingParty | undefined;
+  const rp = () => (relyingParty ??= relyingPartyFor(deps.publicUrl));
   const factory = deps.limiters ?? memoryLimiters;
   // One IP budget for every kind of credential; separate account budgets per kind.
   const passwords = new BruteForceGuard(factory, config.bruteForce, 'pwd');
@@ -173,7 +176,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const row = await usable(accountId);
       const existing = await repo.passkeys(row.id);
       const options = await registrationOptions(
-        rp,
+        rp(),
         config.webauthnRpName,
         { accountId: row.id, username: row.username },
         existing,
@@ -184,14 +187,14 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     async verifyPasskeyRegistration(accountId, response, expectedChallenge) {
       const row = await usable(accountId);
       if (!isObject(response) || typeof expectedChallenge !== 'string') return false;
-      const passkey = await verifyRegistration(rp, response, expectedChallenge);
+      const passkey = await verifyRegistration(rp(), response, expectedChallenge);
       if (passkey === undefined) return false;
       // A credential id already registered (here or to another account) is refused.
       return repo.insertPasskey({ ...passkey, accountId: row.id, now: now() });
     },
 
     async passkeyAuthenticationOptions(): Promise<WebAuthnOptionsJson> {
-      return (await authenticationOptions(rp)) as unknown as WebAuthnOptionsJson;
+      return (await authenticationOptions(rp())) as unknown as WebAuthnOptionsJson;
     },
 
     async verifyPasskeyAuthentication(
@@ -214,7 +217,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       }
       const row = await repo.byId(credential.account_id);
       if (row === undefined || fromSqlBool(row.disabled)) return INVALID;
-      const verified = await verifyAssertion(rp, response, expectedChallenge, credential);
+      const verified = await verifyAssertion(rp(), response, expectedChallenge, credential);
       if (verified === undefined) return INVALID;
       const stored = await repo.usePasskey(
         credential.id,

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { gatewayError } from '../../errors.js';
 
 /**
  * The WebAuthn relying party (W3C WebAuthn Level 3 §5.1.3, §13.4.9) derived from
@@ -18,8 +19,9 @@ export function relyingPartyFor(publicUrl: string): RelyingParty {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) {
     if (!isLoopbackIp(host)) {
-      throw new RangeError(
-        'server.publicUrl names an IP address; passkeys need a host name (WebAuthn refuses IP relying-party ids)',
+      throw gatewayError(
+        'config.invalid',
+        'server.publicUrl names an IP address, which WebAuthn refuses as a relying-party id. Fix: set server.publicUrl to a URL with a host name to use passkeys.',
       );
     }
     const port = url.port === '' ? '' : `:${url.port}`;
