@@ -20,7 +20,8 @@ import {
 } from './passkeys.js';
 import { canonicalRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './recovery.js';
 import { relyingPartyFor, type RelyingParty } from './relying-party.js';
-import { AccountRepository, fromSqlBool, rolesOf, type AccountRow } from './repository.js';
+import { fromSqlBool } from '../../store/schema.js';
+import { AccountRepository, rolesOf, type AccountRow } from './repository.js';
 import { openSecret, sealSecret } from './sealed.js';
 import type {
   AccountService,

@@ -3,7 +3,8 @@ import type { AccountsConfig } from '../../config/accounts-schema.js';
 import { gatewayError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { argon2idHasher, MAX_PASSWORD_BYTES, type PasswordHasher } from './passwords.js';
-import { AccountRepository, fromSqlBool, rolesOf, type AccountRow } from './repository.js';
+import { fromSqlBool } from '../../store/schema.js';
+import { AccountRepository, rolesOf, type AccountRow } from './repository.js';
 import type { AccountView } from './service.js';
 import { normalizeUsername } from './username.js';
 
@@ -52,6 +53,22 @@ const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
  * breached-password check belongs to a later, offline-capable list.
  */
 const COMMON = new Set([
+  // For a minPasswordLength lowered below 12.
+  '12345678',
+  '123456789',
+  '1234567890',
+  'password',
+  'password1',
+  'password123',
+  'qwertyuiop',
+  'qwerty123',
+  'iloveyou',
+  'sunshine',
+  'princess',
+  'football',
+  'baseball',
+  'welcome1',
+  'abc12345',
   '123456789012',
   '1234567890123',
   'password1234',

@@ -1,10 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import {
-  fromSqlBool,
-  type AccountsTable,
-  type Database,
-  type PasskeyCredentialsTable,
-} from '../../store/schema.js';
+import type { AccountsTable, Database, PasskeyCredentialsTable } from '../../store/schema.js';
 
 /**
  * The accounts tables through Kysely, the same on SQLite and PostgreSQL. Every check-and-set
@@ -251,5 +246,3 @@ export function rolesOf(row: AccountRow): string[] {
   const parsed: unknown = JSON.parse(row.roles);
   return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : [];
 }
-
-export { fromSqlBool };
