@@ -286,6 +286,31 @@ export const GATEWAY_ERRORS = {
     title: 'Key supplied externally',
     doc: 'Rotation was asked for a key read from a file or environment variable; Rampart never rewrites those, so rotate it where it is stored (see docs/keys.md).',
   },
+  'account.invalid': {
+    status: 400,
+    title: 'Invalid account field',
+    doc: 'A username, role or tenant given to create an account is malformed: usernames are 1–64 letters, digits, marks or `._@+-` (compared case-insensitively after NFKC), roles and tenants 1–64 of `a-z 0-9 _ -` starting with a letter. The message names the field.',
+  },
+  'account.username_taken': {
+    status: 409,
+    title: 'Username taken',
+    doc: 'An account with this username (compared after NFKC and case folding) already exists.',
+  },
+  'account.password_rejected': {
+    status: 400,
+    title: 'Password rejected',
+    doc: 'The new password is shorter than `accounts.minPasswordLength`, longer than 1024 bytes, equal to the username, or one of the most common passwords. Choose a longer passphrase.',
+  },
+  'account.unavailable': {
+    status: 404,
+    title: 'Account unavailable',
+    doc: 'The account named by an enrolment step (TOTP or passkey) does not exist or is disabled.',
+  },
+  'account.totp_already_enrolled': {
+    status: 409,
+    title: 'TOTP already enrolled',
+    doc: 'TOTP enrolment was started for an account that has a confirmed TOTP secret; a second-factor secret is never replaced by a login step.',
+  },
   'internal.error': {
     status: 500,
     title: 'Internal error',

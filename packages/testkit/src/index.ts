@@ -24,3 +24,11 @@ export {
   type ProofOptions,
   type TokenOptions,
 } from './identity.js';
+export { encodeCbor, type CborMap, type CborValue } from './cbor.js';
+export {
+  createSoftwareAuthenticator,
+  type CeremonyOverrides,
+  type SoftwareAuthenticator,
+  type SoftwareAuthenticatorOptions,
+  type SoftwareCredential,
+} from './webauthn.js';

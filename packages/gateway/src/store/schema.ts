@@ -38,6 +38,58 @@ export interface UsageEventsTable {
   streamed: SqlBool;
 }
 
+/**
+ * A local account of the embedded provider (identity/accounts). `id` is random, never the
+ * username; `username_key` is the folded form logins look up (unique); `roles` is a JSON array
+ * as text on both engines. Secrets are never stored in the clear: `password_hash` is an argon2id
+ * PHC string, `totp_secret`/`totp_pending` are JWEs under the keyring's `data-kek`.
+ */
+export interface AccountsTable {
+  id: string;
+  username: string;
+  username_key: string;
+  tenant: string | null;
+  roles: string;
+  password_hash: string | null;
+  disabled: SqlBool;
+  must_enroll_totp: SqlBool;
+  /** Confirmed TOTP secret (JWE), or null when TOTP is not enrolled. */
+  totp_secret: string | null;
+  /** Secret of an enrolment not yet confirmed (JWE). */
+  totp_pending: string | null;
+  /** Last TOTP time step accepted (RFC 6238 T), so a code is accepted once. */
+  totp_last_step: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One-time recovery codes, stored as SHA-256 hashes only; `used_at` set when spent. */
+export interface RecoveryCodesTable {
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** WebAuthn credentials (passkeys); `id` is the base64url credential id, unique across accounts. */
+export interface PasskeyCredentialsTable {
+  id: string;
+  account_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transports as text. */
+  transports: string;
+  /** `singleDevice` or `multiDevice` (backup eligibility). */
+  device_type: string;
+  backed_up: SqlBool;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   usage_events: UsageEventsTable;
+  accounts: AccountsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkey_credentials: PasskeyCredentialsTable;
 }

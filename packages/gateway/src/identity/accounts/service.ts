@@ -39,7 +39,16 @@ export interface AttemptSource {
  * IP exceeded its attempt budget and nothing was checked.
  */
 export type CredentialOutcome =
-  | { readonly status: 'valid'; readonly account: AccountView; readonly amr: readonly string[] }
+  | {
+      readonly status: 'valid';
+      readonly account: AccountView;
+      readonly amr: readonly string[];
+      /**
+       * Set only when a recovery code was spent: how many unused ones remain (the login page
+       * should urge the user to re-enrol or print new ones when this is low).
+       */
+      readonly recoveryCodesLeft?: number;
+    }
   | { readonly status: 'invalid' }
   | { readonly status: 'throttled'; readonly retryAfterSeconds: number };
 
@@ -74,21 +83,32 @@ export interface AccountService {
     code: string,
     source: AttemptSource,
   ): Promise<CredentialOutcome>;
-  /** Starts (or restarts, while unconfirmed) TOTP enrolment. */
+  /**
+   * Starts (or restarts, while unconfirmed) TOTP enrolment. Throws `account.unavailable` for an
+   * unknown or disabled account and `account.totp_already_enrolled` once TOTP is confirmed (a
+   * login step never replaces a second factor).
+   */
   beginTotpEnrolment(accountId: string): Promise<TotpEnrolment>;
   /**
    * Confirms enrolment with a first code; returns the one-time recovery codes (shown once,
-   * stored only as hashes), or undefined when the code is wrong.
+   * stored only as hashes), or undefined when the code is wrong. Clears `mustEnrollTotp`; the
+   * confirming code's time step counts as used. Throws `account.unavailable` like
+   * beginTotpEnrolment.
    */
   confirmTotpEnrolment(accountId: string, code: string): Promise<readonly string[] | undefined>;
   /**
    * Registration options for a new passkey (user verification required, resident key). The
    * caller keeps `options.challenge` (in the interaction's server-side state, never trusting
    * the browser to return it) and passes it back to `verifyPasskeyRegistration`. The relying
-   * party id and origin come from `server.publicUrl`.
+   * party id and origin come from `server.publicUrl` (a loopback IP becomes `localhost`).
+   * Throws `account.unavailable` for an unknown or disabled account.
    */
   passkeyRegistrationOptions(accountId: string): Promise<WebAuthnOptionsJson>;
-  /** Verifies and stores a new passkey; false when the ceremony does not verify. */
+  /**
+   * Verifies and stores a new passkey; false when the ceremony does not verify or the
+   * credential id is already registered (to any account). From then on the account's password
+   * is refused at login. Throws `account.unavailable` for an unknown or disabled account.
+   */
   verifyPasskeyRegistration(
     accountId: string,
     response: WebAuthnResponseJson,
@@ -97,7 +117,8 @@ export interface AccountService {
   /** Authentication options (discoverable credentials, user verification required). */
   passkeyAuthenticationOptions(): Promise<WebAuthnOptionsJson>;
   /**
-   * A passkey login: with user verification it is the whole login (amr `hwk`, `user`, `mfa`).
+   * A passkey login: with user verification it is the whole login (amr `hwk`, `user`; the
+   * login layer adds `mfa` and sets `acr`, since possession plus verification is two factors).
    * The signature counter is checked and stored.
    */
   verifyPasskeyAuthentication(
