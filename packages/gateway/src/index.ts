@@ -9,3 +9,12 @@ export type * from './providers/types.js';
 export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
 export { ANTHROPIC_PARAMETERS } from './providers/anthropic/unsupported.js';
+export { openRedis, describeRedisUrl, type RedisConnection } from './redis/index.js';
+export {
+  localSessionService,
+  SessionRepository,
+  SessionService,
+  Revocations,
+  type RevocationHooks,
+  type SessionsRuntime,
+} from './identity/sessions/index.js';
