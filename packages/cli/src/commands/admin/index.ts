@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerSessionVerbs } from './sessions.js';
 
 /** Sets the exit code of the verb that ran (main.ts returns it). */
 export type SetExitCode = (code: number) => void;
@@ -14,6 +15,5 @@ export function registerAdmin(program: Command, setCode: SetExitCode): void {
     .command('admin')
     .description('operator verbs: users, service keys, devices and sessions');
   // One line per family of verbs, e.g. `registerServiceKeyVerbs(admin, setCode);`.
-  void admin;
-  void setCode;
+  registerSessionVerbs(admin, setCode);
 }
