@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installAdmin, type IsAdmin } from './admin/index.js';
 import type { Config } from './config/index.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandlers, refuse, sendProblem } from './http/error-handler.js';
@@ -13,6 +14,8 @@ import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js'
 import { limitsServerOptions } from './pipeline/limits/index.js';
 import type { ModelRouter } from './pipeline/parse/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
+import type { Authenticator } from './pipeline/authenticate/index.js';
+import type { SessionService } from './identity/sessions/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -27,6 +30,14 @@ export interface AppDeps {
   readonly isDraining: () => boolean;
   /** The `/v1` stage list; the gateway's own by default. Tests pass theirs to stub neighbours. */
   readonly stages?: readonly Stage[];
+  /** Resolves when Redis answers (`redis.url` set); `/readyz` then checks it too. */
+  readonly pingRedis?: (() => Promise<void>) | undefined;
+  /** The authenticator shared by the `/v1` stage and the admin API (server.ts builds it). */
+  readonly authenticator?: Authenticator | undefined;
+  /** Devices and sessions, for the admin API; without it `/admin/v1` is not served. */
+  readonly sessions?: SessionService | undefined;
+  /** Who may use the admin API; default: holds `admin.role` (the authorization work may replace it). */
+  readonly isAdmin?: IsAdmin;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */
@@ -75,10 +86,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCors(app, config.server.cors.origins, config.server.cors.maxAgeSeconds);
   installHealth(app, {
     pingDatabase: deps.pingDatabase,
+    pingRedis: deps.pingRedis,
     isDraining: deps.isDraining,
     metrics: deps.metrics,
     metricsAllow: config.metrics.enabled ? ipAllowlist(config.metrics.allow) : undefined,
   });
   installPipeline(app, deps.stages ?? gatewayStages(deps), deps);
+  installAdmin(app, deps);
   return app;
 }

@@ -141,6 +141,41 @@ export const GATEWAY_ERRORS = {
     title: 'Replay cache full',
     doc: 'The in-memory DPoP replay cache holds `auth.dpop.maxReplayEntries` proofs still inside their window, so a new one cannot be remembered and is refused rather than risking a replay. Retry shortly; raise the bound if this is real traffic.',
   },
+  'auth.replay_cache_unavailable': {
+    status: 503,
+    title: 'Replay cache unavailable',
+    doc: 'The shared DPoP replay cache (Redis, `redis.url`) could not be reached within `redis.commandTimeoutMs`, so the proof could be neither accepted nor refused as a replay; the gateway fails closed. Retry shortly; the operator should check Redis (`/readyz` reports it).',
+  },
+  'auth.dpop_nonce_required': {
+    status: 401,
+    title: 'DPoP nonce required',
+    doc: 'The DPoP proof carries no server nonce, or one that is no longer accepted (`auth.dpop.nonce.required`, RFC 9449 section 9). The response carries `WWW-Authenticate: DPoP error="use_dpop_nonce"` and the nonce to use in `DPoP-Nonce`: sign a new proof with it as the `nonce` claim and retry.',
+  },
+  'auth.token_revoked': {
+    status: 401,
+    title: 'Token revoked',
+    doc: 'The access token was valid but has been revoked: its device key (`cnf.jkt`), its session (`sid`), or every token its subject held before a given moment was revoked by an administrator (`/admin/v1`, `rampart admin`). Sign in again; a revoked device must enrol a new key.',
+  },
+  'authz.admin_required': {
+    status: 403,
+    title: 'Administrator role required',
+    doc: 'The admin API (`/admin/v1`) needs a token carrying the `admin.role` role.',
+  },
+  'authz.mfa_required': {
+    status: 403,
+    title: 'Multi-factor authentication required',
+    doc: 'This action needs a token from a multi-factor sign-in: an `acr` of `admin.mfaAcrValues`, or an `amr` naming at least two methods. Sign in again with a second factor.',
+  },
+  'admin.not_found': {
+    status: 404,
+    title: 'Not found',
+    doc: "No such user, device or session in the administrator's tenant. Whether it exists in another tenant is not told.",
+  },
+  'admin.invalid_request': {
+    status: 400,
+    title: 'Invalid admin request',
+    doc: 'A path segment or query parameter of an admin API request is missing, too long or malformed; the detail names which.',
+  },
   'route.not_found': {
     status: 404,
     title: 'Not found',
@@ -254,7 +289,7 @@ export const GATEWAY_ERRORS = {
   'server.not_ready': {
     status: 503,
     title: 'Not ready',
-    doc: 'A dependency (the database) is not reachable; `/readyz` reports which.',
+    doc: 'A dependency (the database, or Redis when `redis.url` is set) is not reachable; `/readyz` reports which.',
   },
   'store.unavailable': {
     status: 503,
@@ -265,6 +300,11 @@ export const GATEWAY_ERRORS = {
     status: 500,
     title: 'Database migration failed',
     doc: 'A schema migration failed at start-up, or the database was migrated by a newer Rampart; the message names the migration. Fix the cause (or upgrade) and restart.',
+  },
+  'redis.unavailable': {
+    status: 503,
+    title: 'Redis unavailable',
+    doc: 'Redis (`redis.url`, named without its password) could not be reached within `redis.connectTimeoutMs` at start-up, or the connection is closed. Start Redis or fix the URL.',
   },
   'keys.unreadable': {
     status: 500,

@@ -11,3 +11,12 @@ export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/paramete
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
 export { ANTHROPIC_PARAMETERS } from './providers/anthropic/unsupported.js';
 export * from './identity/accounts/index.js';
+export { openRedis, describeRedisUrl, type RedisConnection } from './redis/index.js';
+export {
+  localSessionService,
+  SessionRepository,
+  SessionService,
+  Revocations,
+  type RevocationHooks,
+  type SessionsRuntime,
+} from './identity/sessions/index.js';

@@ -35,13 +35,14 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\b(?:gsk|xai|hf)_[A-Za-z0-9]{16,}/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
   /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/g,
+  /(rediss?:\/\/[^:/\s@]*:)[^@\s]+@/g,
 ];
 
 export function scrubSecrets(text: string): string {
   let out = text;
   for (const shape of SECRET_SHAPES) {
     out = out.replace(shape, (match: string, prefix: unknown) =>
-      typeof prefix === 'string' && prefix.startsWith('postgres')
+      typeof prefix === 'string' && (prefix.startsWith('postgres') || prefix.startsWith('redis'))
         ? `${prefix}[REDACTED]@`
         : '[REDACTED]',
     );

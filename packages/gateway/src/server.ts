@@ -19,6 +19,8 @@ import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
+import { openRedis } from './redis/index.js';
+import { startSessions, type SessionsRuntime } from './identity/sessions/index.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -37,6 +39,8 @@ export interface RunningGateway {
   readonly demo: DemoSetup | undefined;
   readonly store: Store;
   readonly keyring: Keyring;
+  /** The shared authenticator, the sessions admin and the revocations (provider hooks go there). */
+  readonly identity: SessionsRuntime;
   /**
    * Graceful: fail readiness and refuse new `/v1` requests for `drainDelayMs` while still
    * listening, then close the listener, let in-flight requests finish within the grace, and
@@ -73,6 +77,18 @@ export async function startGateway(
     });
     const recorder = new UsageRecorder(store, { logger, ...config.usage });
     cleanup.push(() => recorder.close());
+    const metrics = createMetrics({
+      defaultMetrics: options.processMetrics ?? true,
+      usageStats: () => recorder.stats,
+    });
+    const redisUrl = config.redis.url;
+    const redis =
+      redisUrl === undefined
+        ? undefined
+        : await openRedis({ ...config.redis, url: redisUrl }, logger);
+    if (redis) cleanup.push(() => redis.close());
+    const identity = await startSessions({ config, store, keyring, redis, logger, metrics });
+    cleanup.push(() => identity.close());
 
     const demo = config.demo ? await startDemo() : undefined;
     if (demo) cleanup.push(() => demo.mock.close());
@@ -103,12 +119,12 @@ export async function startGateway(
       config,
       logger,
       router: createModelRouter(routes),
-      metrics: createMetrics({
-        defaultMetrics: options.processMetrics ?? true,
-        usageStats: () => recorder.stats,
-      }),
+      metrics,
       usage: recorder,
       pingDatabase: () => store.ping(),
+      pingRedis: redis && (() => redis.ping()),
+      authenticator: identity.authenticator,
+      sessions: identity.sessions,
       shutdown: shutdown.signal,
       isDraining: () => draining,
     });
@@ -137,7 +153,17 @@ export async function startGateway(
       );
     }
     const models = Object.keys(modelConfigs);
-    return { app, url: `${scheme}://${host}:${port}`, config, models, demo, store, keyring, close };
+    return {
+      app,
+      url: `${scheme}://${host}:${port}`,
+      config,
+      models,
+      demo,
+      store,
+      keyring,
+      identity,
+      close,
+    };
   } catch (error) {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     throw error;

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { parseHost } from '../http/address.js';
 import { isCidrOrIp } from '../http/ip-allowlist.js';
 import { accountsSchema } from './accounts-schema.js';
+import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
+import { redisSchema } from './redis-schema.js';
 
 /**
  * The configuration schema, and the one place each option is written down: its validation, its
@@ -213,6 +215,8 @@ export const configSchema = z.strictObject({
         }),
     })
     .prefault({}),
+  redis: redisSchema.prefault({}),
+  admin: adminSchema.prefault({}),
   keys: keysSchema,
   log: z
     .strictObject({

@@ -27,7 +27,11 @@ export function installCors(
     }
     reply.header('access-control-allow-origin', origin);
     reply.header('vary', 'Origin');
-    reply.header('access-control-expose-headers', 'x-request-id, retry-after');
+    // A browser client must read the challenge and the DPoP nonce to retry (RFC 9449 section 9).
+    reply.header(
+      'access-control-expose-headers',
+      'x-request-id, retry-after, www-authenticate, dpop-nonce',
+    );
     if (request.method === 'OPTIONS') {
       reply.header('access-control-allow-methods', ALLOWED_METHODS);
       reply.header('access-control-allow-headers', ALLOWED_HEADERS);

@@ -3,7 +3,7 @@ import { isRampartError } from '@rampart/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayError, type GatewayErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
-import { PROBLEM_CONTENT_TYPE, toProblem, WWW_AUTHENTICATE } from './problem.js';
+import { DPOP_NONCE, PROBLEM_CONTENT_TYPE, toProblem, WWW_AUTHENTICATE } from './problem.js';
 
 /** Fastify's own error codes, mapped to the stable codes clients see. */
 const FASTIFY_CODES: Readonly<Record<string, GatewayErrorCode>> = {
@@ -49,6 +49,8 @@ export function sendProblem(
   // A refusal of credentials names the schemes accepted (RFC 9110 11.6.1, RFC 6750, RFC 9449).
   const challenge = error.extensions[WWW_AUTHENTICATE];
   if (typeof challenge === 'string') reply.header('www-authenticate', challenge);
+  const nonce = error.extensions[DPOP_NONCE];
+  if (typeof nonce === 'string') reply.header('dpop-nonce', nonce);
   // OpenAI SDKs retry every 5xx; these only the operator can fix, so a retry is wasted.
   if (NOT_RETRYABLE.has(error.code)) reply.header('x-should-retry', 'false');
   // A draining replica asks the client (or load balancer) to reconnect elsewhere.

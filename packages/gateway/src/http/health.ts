@@ -7,6 +7,8 @@ import { sendProblem } from './error-handler.js';
 export interface HealthDeps {
   /** Resolves when the database answers; rejects otherwise. */
   readonly pingDatabase: () => Promise<void>;
+  /** Set when `redis.url` is: resolves when Redis answers. */
+  readonly pingRedis?: (() => Promise<void>) | undefined;
   readonly isDraining: () => boolean;
   readonly metrics: GatewayMetrics;
   /** Undefined: `/metrics` is not served. */
@@ -24,15 +26,26 @@ export function installHealth(app: FastifyInstance, deps: HealthDeps): void {
     if (deps.isDraining()) {
       return sendProblem(request, reply, gatewayError('server.shutting_down'));
     }
-    try {
-      await deps.pingDatabase();
-      return { status: 'ready', checks: { database: 'ok' } };
-    } catch {
-      const error = gatewayError('server.not_ready', 'The database is not reachable.', {
-        extensions: { checks: { database: 'failing' } },
-      });
-      return sendProblem(request, reply, error);
-    }
+    const [database, redis] = await Promise.all([
+      deps.pingDatabase().then(
+        () => 'ok' as const,
+        () => 'failing' as const,
+      ),
+      deps.pingRedis?.().then(
+        () => 'ok' as const,
+        () => 'failing' as const,
+      ),
+    ]);
+    const checks = redis === undefined ? { database } : { database, redis };
+    if (database === 'ok' && redis !== 'failing') return { status: 'ready', checks };
+    const message =
+      database === 'ok'
+        ? 'Redis is not reachable.'
+        : redis === 'failing'
+          ? 'The database and Redis are not reachable.'
+          : 'The database is not reachable.';
+    const error = gatewayError('server.not_ready', message, { extensions: { checks } });
+    return sendProblem(request, reply, error);
   });
 
   const allow = deps.metricsAllow;

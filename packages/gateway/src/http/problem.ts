@@ -34,9 +34,13 @@ export function problemType(code: string): string {
  */
 export const WWW_AUTHENTICATE = 'wwwAuthenticate';
 
+/** An extension that becomes the `DPoP-Nonce` response header (RFC 9449 section 9), likewise. */
+export const DPOP_NONCE = 'dpopNonce';
+
 export function toProblem(error: RampartError, requestId: string): ProblemDocument {
   const members: Record<string, unknown> = { ...error.extensions };
   delete members[WWW_AUTHENTICATE];
+  delete members[DPOP_NONCE];
   return {
     ...members,
     type: problemType(error.code),

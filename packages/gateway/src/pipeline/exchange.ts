@@ -27,6 +27,10 @@ export interface Principal {
   readonly deviceJkt: string | undefined;
   /** `jti`, for revocation. */
   readonly tokenId: string | undefined;
+  /** `sid`: the sign-in session the token belongs to (the embedded provider puts its grant id there). */
+  readonly sessionId: string | undefined;
+  /** `iat` in seconds since the epoch: a subject's revocation refuses tokens issued before it. */
+  readonly issuedAt: number | undefined;
 }
 
 /** The validated client request, by endpoint (set by the parse stage). */
@@ -54,6 +58,8 @@ export interface Exchange {
   readonly signal: AbortSignal;
   /** authenticate: the verified caller; undefined while `/v1` is anonymous. */
   principal: Principal | undefined;
+  /** authenticate: a fresh DPoP server nonce the answer carries in `DPoP-Nonce` (RFC 9449 section 8.2). */
+  dpopNonce: string | undefined;
   /** parse: the validated body. */
   request: ParsedRequest | undefined;
   /** parse: what the alias resolved to. */
@@ -96,6 +102,7 @@ export function newExchange(
     startedAt,
     signal,
     principal: undefined,
+    dpopNonce: undefined,
     request: undefined,
     route: undefined,
     upstreamBody: undefined,

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
-import { authenticateStage } from './authenticate/index.js';
+import { authenticateStage, type Authenticator } from './authenticate/index.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -16,6 +16,8 @@ export interface PipelineDeps {
   readonly usage: UsageSink;
   /** True once shutdown began: new `/v1` requests are refused with 503. */
   readonly isDraining: () => boolean;
+  /** The authenticator shared with the admin API (server.ts); built from config when absent. */
+  readonly authenticator?: Authenticator | undefined;
 }
 
 /**
@@ -40,7 +42,7 @@ export function gatewayStages(deps: PipelineDeps) {
     limitsStage(deps),
     // Listed before parse: its `headers` phase refuses before any body is read (as every
     // `headers` phase runs before the body, whatever its place), and nothing else runs first.
-    authenticateStage({ config: deps.config }),
+    authenticateStage({ config: deps.config, authenticator: deps.authenticator }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
     proxyStage(deps),
     recordStage(deps),

@@ -151,6 +151,7 @@ function exchangeOf(request: FastifyRequest): Exchange {
 function forwardHandler(plan: PhasePlan, metrics: GatewayMetrics) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const exchange = exchangeOf(request);
+    if (exchange.dpopNonce !== undefined) reply.header('dpop-nonce', exchange.dpopNonce);
     const forwarded = await plan.forward(exchange);
     if (forwarded.type === 'json') {
       let body: JsonObject = forwarded.body;

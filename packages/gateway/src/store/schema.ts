@@ -87,9 +87,48 @@ export interface PasskeyCredentialsTable {
   last_used_at: number | null;
 }
 
+/** A device key (DPoP `cnf.jkt`) seen for a subject: identity/sessions/. Times: epoch ms. */
+export interface DevicesTable {
+  /** '' when the principal has no tenant. */
+  tenant: string;
+  issuer: string;
+  subject: string;
+  jkt: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  /** Reserved for the attestation work: the platform's verdict on this key. */
+  attestation_state: string | null;
+}
+
+/** A sign-in session (the token's `sid`) seen for a subject. */
+export interface SessionsTable {
+  tenant: string;
+  issuer: string;
+  subject: string;
+  session_id: string;
+  /** The device key of the last token seen in the session, if bound. */
+  device_jkt: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+/** A revoked device, session, or subject (every token issued at or before `revoked_at`). */
+export interface RevocationsTable {
+  kind: 'device' | 'session' | 'subject';
+  tenant: string;
+  issuer: string;
+  subject: string;
+  /** The jkt, the sid, or '' for a subject. */
+  target: string;
+  revoked_at: number;
+}
+
 export interface Database {
   usage_events: UsageEventsTable;
   accounts: AccountsTable;
   recovery_codes: RecoveryCodesTable;
   passkey_credentials: PasskeyCredentialsTable;
+  devices: DevicesTable;
+  sessions: SessionsTable;
+  revocations: RevocationsTable;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { describe } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, describe } from 'vitest';
 import { serviceUrl, skipReason } from './services.js';
 
 const VARIABLE = 'RAMPART_TEST_REDIS_URL';
@@ -16,9 +17,8 @@ export function testRedisPrefix(): string {
 }
 
 /**
- * A describe block with the Redis URL and its own key prefix. Keys written by tests should
- * carry a TTL: there is no Redis client in the workspace yet to delete them afterwards (when
- * one arrives, an afterAll here will SCAN and UNLINK `<prefix>*`).
+ * A describe block with the Redis URL and its own key prefix; every `<prefix>*` key is deleted
+ * after the block (SCAN and UNLINK), so files can run in parallel and leave nothing behind.
  * Without RAMPART_TEST_REDIS_URL the block's tests are registered as skipped, with the reason.
  */
 export function describeWithRedis(name: string, fn: (url: string, prefix: string) => void): void {
@@ -29,5 +29,24 @@ export function describeWithRedis(name: string, fn: (url: string, prefix: string
     return;
   }
   const prefix = testRedisPrefix();
-  describe(name, () => fn(url, prefix));
+  describe(name, () => {
+    afterAll(() => deleteKeys(url, prefix));
+    fn(url, prefix);
+  });
+}
+
+/** Deletes every key that starts with `prefix` (a glob-free prefix: letters, digits, `:`). */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
 }

@@ -74,6 +74,9 @@ describe('operations', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('dpop');
+    // A browser DPoP client reads the challenge and the server nonce to retry.
+    expect(preflight.headers.get('access-control-expose-headers')).toContain('www-authenticate');
+    expect(preflight.headers.get('access-control-expose-headers')).toContain('dpop-nonce');
     const denied = await postJson(`${h.url}/v1/chat/completions`, hello('chat'), {
       origin: 'https://evil.example',
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerUserVerbs } from './users.js';
+import { registerSessionVerbs } from './sessions.js';
 
 /** Sets the exit code of the verb that ran (main.ts returns it). */
 export type SetExitCode = (code: number) => void;
@@ -16,4 +17,5 @@ export function registerAdmin(program: Command, setCode: SetExitCode): void {
     .description('operator verbs: users, service keys, devices and sessions');
   // One line per family of verbs, e.g. `registerServiceKeyVerbs(admin, setCode);`.
   registerUserVerbs(admin, setCode);
+  registerSessionVerbs(admin, setCode);
 }

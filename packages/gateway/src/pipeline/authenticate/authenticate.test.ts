@@ -124,6 +124,8 @@ describe('authenticate stage: resource server', () => {
       amr: ['pwd', 'otp'],
       deviceJkt: undefined,
       tokenId: payloadOf(jwt)['jti'],
+      sessionId: undefined,
+      issuedAt: NOW,
     });
     expect(app.logs()).not.toContain(jwt);
     expect(app.logs()).not.toContain(jwt.split('.')[2]);

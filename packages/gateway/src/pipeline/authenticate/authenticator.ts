@@ -1,5 +1,7 @@
 import { isRampartError } from '@rampart/core';
 import type { FastifyRequest } from 'fastify';
+import type { KeyObject } from 'node:crypto';
+import { gatewayError } from '../../errors.js';
 import type { Config } from '../../config/index.js';
 import { WWW_AUTHENTICATE } from '../../http/problem.js';
 import type { Principal } from '../exchange.js';
@@ -11,6 +13,7 @@ import {
   verifyDpopProof,
   type DpopPolicy,
 } from './dpop.js';
+import { createNonceIssuer, type NonceIssuer } from './nonce.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
 import { createTokenVerifier } from './verify.js';
 
@@ -20,6 +23,22 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Where DPoP proof ids are remembered; default in memory (`auth.dpop.maxReplayEntries`). */
   readonly replay?: ReplayCache;
+  /**
+   * The `cookie-secret` versions still usable, current first: the key of server DPoP nonces,
+   * needed when `auth.dpop.nonce.required` (server.ts passes the keyring's).
+   */
+  readonly nonceKeys?: () => readonly KeyObject[];
+  /**
+   * Called once the caller is verified (token and DPoP proof): the revocation check and the
+   * device and session registry (identity/sessions/). Synchronous and cheap; throws a
+   * RampartError (`auth.token_revoked`) to refuse.
+   */
+  readonly admit?: (principal: Principal, nowMs: number) => void;
+}
+
+/** Where an authenticator puts response headers: Fastify's reply satisfies it. */
+export interface ResponseHeaders {
+  header(name: 'dpop-nonce', value: string): unknown;
 }
 
 /** What an authenticator reads of a request: Fastify's request satisfies it. */
@@ -36,7 +55,8 @@ export interface CredentialRequest {
  * otherwise. The `/v1` authenticate stage and the admin API share it.
  */
 export interface Authenticator {
-  authenticate(request: CredentialRequest): Promise<Principal>;
+  /** `response` receives a fresh `DPoP-Nonce` when the proof used the previous one. */
+  authenticate(request: CredentialRequest, response?: ResponseHeaders): Promise<Principal>;
 }
 
 /**
@@ -52,10 +72,11 @@ export function createAuthenticator(deps: AuthenticateDeps): Authenticator | und
   const dpop = dpopPolicy(
     deps.config,
     deps.replay ?? new MemoryReplayCache(auth.dpop.maxReplayEntries),
+    nonceIssuer(auth.dpop.nonce, deps.nonceKeys),
   );
   const now = deps.now ?? Date.now;
   return {
-    async authenticate(request) {
+    async authenticate(request, response) {
       const { scheme, token } = credentials(request, auth.maxTokenBytes, dpop);
       const nowMs = now();
       let verified;
@@ -81,7 +102,7 @@ export function createAuthenticator(deps: AuthenticateDeps): Authenticator | und
             'The access token is bound to a DPoP key: send it as Authorization: DPoP with a DPoP proof.',
           );
         }
-        await verifyDpopProof(
+        const nonce = await verifyDpopProof(
           {
             proof: request.headers.dpop,
             method: request.method,
@@ -93,10 +114,31 @@ export function createAuthenticator(deps: AuthenticateDeps): Authenticator | und
           },
           dpop,
         );
+        if (nonce !== undefined) response?.header('dpop-nonce', nonce);
+      }
+      try {
+        deps.admit?.(verified.principal, nowMs);
+      } catch (error) {
+        throw scheme === 'dpop' ? asDpopChallenge(error, dpop) : error;
       }
       return verified.principal;
     },
   };
+}
+
+/** Server nonces when the policy requires them; their key must then be given. */
+function nonceIssuer(
+  policy: Config['auth']['dpop']['nonce'],
+  keys: (() => readonly KeyObject[]) | undefined,
+): NonceIssuer | undefined {
+  if (!policy.required) return undefined;
+  if (keys === undefined) {
+    throw gatewayError(
+      'config.invalid',
+      'auth.dpop.nonce.required needs the cookie-secret key to derive nonces from, and none was given.',
+    );
+  }
+  return createNonceIssuer({ keys, rotationSeconds: policy.rotationSeconds });
 }
 
 /** `Authorization: <scheme> <token>`: the scheme and the token (RFC 6750 b64token). */

@@ -61,5 +61,8 @@ export function principalOf(
     amr: stringList(payload['amr']),
     deviceJkt: shortString(jkt),
     tokenId: shortString(payload.jti),
+    sessionId: shortString(payload['sid']),
+    issuedAt:
+      typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat : undefined,
   };
 }

@@ -11,6 +11,7 @@ import {
 import type { Config } from '../../config/index.js';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
 import { quotable, REALM, withChallenge } from './challenge.js';
+import { checkProofNonce, type NonceIssuer } from './nonce.js';
 import { ReplayCacheFull, type ReplayCache } from './replay.js';
 
 /**
@@ -27,6 +28,8 @@ export interface DpopPolicy {
   /** Longest proof accepted (the token bound, `auth.maxTokenBytes`). */
   readonly maxProofBytes: number;
   readonly replay: ReplayCache;
+  /** Server nonces (`auth.dpop.nonce.required`); undefined: proofs need none. */
+  readonly nonce?: NonceIssuer | undefined;
 }
 
 export interface ProofContext {
@@ -48,8 +51,10 @@ const MAX_JTI_CHARS = 256;
 export function dpopPolicy(
   config: Pick<Config, 'auth' | 'server'>,
   replay: ReplayCache,
+  nonce?: NonceIssuer,
 ): DpopPolicy {
   return {
+    nonce,
     algorithms: config.auth.dpop.algorithms,
     maxAgeSeconds: config.auth.dpop.maxAgeSeconds,
     publicUrl: config.server.publicUrl.replace(/\/$/, ''),
@@ -84,8 +89,15 @@ export function dpopRefusal(
   return withChallenge(error, dpopChallenge(policy, { code: kind, description }));
 }
 
-/** Verifies the request's DPoP proof against the bound token; throws a RampartError. */
-export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy): Promise<void> {
+/**
+ * Verifies the request's DPoP proof against the bound token; throws a RampartError. Resolves to
+ * the server nonce the answer should carry in `DPoP-Nonce` (the proof used the previous one),
+ * or undefined.
+ */
+export async function verifyDpopProof(
+  context: ProofContext,
+  policy: DpopPolicy,
+): Promise<string | undefined> {
   const invalid = (description: string) => dpopRefusal(policy, 'auth.dpop_invalid', description);
   const { proof } = context;
   if (proof === undefined || proof.length === 0) {
@@ -148,6 +160,10 @@ export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy)
   if ((await calculateJwkThumbprint(jwk)) !== context.jkt) {
     throw invalid('The DPoP proof is signed by another key than the token is bound to.');
   }
+  const nextNonce =
+    policy.nonce === undefined
+      ? undefined
+      : checkProofNonce(policy.nonce, policy.algorithms, payload['nonce'], context.nowMs);
   // Last, so that an invalid proof never takes a place in the cache. A proof stays acceptable
   // until its iat is older than the window; iat may be up to the skew ahead of our clock.
   const windowMs = (policy.maxAgeSeconds + 2 * context.clockSkewSeconds) * 1000;
@@ -165,6 +181,7 @@ export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy)
   if (!fresh) {
     throw dpopRefusal(policy, 'auth.dpop_replayed', 'The DPoP proof was already used.');
   }
+  return nextNonce;
 }
 
 /** `ath`: base64url of the SHA-256 of the access token (RFC 9449 section 4.2). */

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Engine } from '../schema.js';
 import { usageEvents } from './0001-usage-events.js';
 import { accounts } from './0003-accounts.js';
+import { devicesSessions } from './0005-devices-sessions.js';
 
 /**
  * Every migration, in order, imported in code rather than found by a folder scan so that they
@@ -11,4 +12,5 @@ import { accounts } from './0003-accounts.js';
 export const MIGRATIONS: Readonly<Record<string, (engine: Engine) => Migration>> = {
   '0001_usage_events': usageEvents,
   '0003_accounts': accounts,
+  '0005_devices_sessions': devicesSessions,
 };

@@ -1,0 +1,106 @@
+import { Counter } from 'prom-client';
+import type { Config } from '../../config/index.js';
+import type { Keyring } from '../../keys/index.js';
+import type { GatewayMetrics } from '../../monitor/metrics.js';
+import {
+  createAuthenticator,
+  RedisReplayCache,
+  type Authenticator,
+} from '../../pipeline/authenticate/index.js';
+import type { RedisConnection } from '../../redis/index.js';
+import type { Store } from '../../store/index.js';
+import { revocationGate } from './gate.js';
+import { SessionRepository } from './repository.js';
+import { Revocations, type RevocationLogger } from './revocations.js';
+import { SessionService } from './service.js';
+import { SessionTracker } from './tracker.js';
+
+export { SessionRepository, MAX_LISTED } from './repository.js';
+export type {
+  DeviceRecord,
+  Revocation,
+  RevocationKind,
+  SessionRecord,
+  SubjectKey,
+} from './repository.js';
+export { RevocationList, type RevokedBy } from './revocation-list.js';
+export {
+  publishRevocation,
+  revocationChannel,
+  Revocations,
+  type RevocationHooks,
+} from './revocations.js';
+export {
+  localSessionService,
+  SessionService,
+  type DeviceView,
+  type SessionView,
+} from './service.js';
+export { SessionTracker, type TrackerStats } from './tracker.js';
+export { revocationGate } from './gate.js';
+
+export interface SessionsDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly redis: RedisConnection | undefined;
+  readonly logger: RevocationLogger;
+  readonly metrics?: GatewayMetrics;
+}
+
+/** What server.ts starts for identity: the shared authenticator and the sessions admin. */
+export interface SessionsRuntime {
+  /** Shared by the `/v1` stage and the admin API; undefined when no issuer is configured. */
+  readonly authenticator: Authenticator | undefined;
+  readonly sessions: SessionService;
+  /** The embedded provider's hooks go in with `revocations.useHooks(…)`. */
+  readonly revocations: Revocations;
+  readonly tracker: SessionTracker;
+  /** Writes the registry's queued sightings and stops listening for revocations. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the resource server to the store and Redis: DPoP proof ids in Redis when `redis.url`
+ * is set (replicas share them), server nonces from the `cookie-secret` key, revocations loaded
+ * and subscribed to, and the registry recorder.
+ */
+export async function startSessions(deps: SessionsDeps): Promise<SessionsRuntime> {
+  const repository = new SessionRepository(deps.store.db);
+  const revocations = await Revocations.open({
+    repository,
+    redis: deps.redis,
+    logger: deps.logger,
+  });
+  const failures =
+    deps.metrics === undefined
+      ? undefined
+      : new Counter({
+          name: 'rampart_session_registry_write_failures_total',
+          help: 'Batches of device and session sightings that could not be written to the store.',
+          registers: [deps.metrics.registry],
+        });
+  const tracker = new SessionTracker(repository, {
+    logger: deps.logger,
+    ...(failures === undefined ? {} : { onWriteFailed: () => failures.inc() }),
+  });
+  const authenticator = createAuthenticator({
+    config: deps.config,
+    ...(deps.redis === undefined ? {} : { replay: new RedisReplayCache(deps.redis.client) }),
+    nonceKeys: () => deps.keyring.verificationKeys('cookie-secret').map((version) => version.key),
+    admit: revocationGate(revocations.list, tracker),
+  });
+  const sessions = new SessionService(repository, revocations.list, (kind, owner, target) =>
+    revocations.revoke(kind, owner, target),
+  );
+  return {
+    authenticator,
+    sessions,
+    revocations,
+    tracker,
+    async close() {
+      await tracker.close();
+      await revocations.close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+export {
+  describeRedisUrl,
+  openRedis,
+  type RedisConnection,
+  type RedisLogger,
+  type RedisSettings,
+} from './connection.js';
