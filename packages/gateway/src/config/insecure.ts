@@ -1,5 +1,6 @@
 import { classifyHost, isLoopbackBind, isLoopbackHost } from '../http/address.js';
 import { isMatchAll } from '../http/ip-allowlist.js';
+import { findAuthzProblems } from './authz-checks.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration problem: the dotted key it concerns and the sentence that says how to fix it. */
@@ -24,7 +25,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     });
   }
   const realProvider = Object.keys(config.providers).length > 0;
-  const authenticated = config.auth.issuers.length > 0;
+  const authenticated = config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
   if (
     realProvider &&
     !authenticated &&
@@ -88,6 +89,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       });
     }
   }
+  problems.push(...findAuthzProblems(config));
   if (Object.keys(config.providers).length > 0 && Object.keys(config.models).length === 0) {
     problems.push({
       key: 'models',

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import { authenticateStage } from './authenticate/index.js';
+import { authorizeStage } from './authorize/index.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -25,7 +26,7 @@ export interface PipelineDeps {
  *      parse         body validation, model-alias resolution           — here
  *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
  *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
- *   4. authorize     roles and policy                                    — identity issue
+ *   4. authorize     roles and policy (listed before parse: see authorize) — here
  *   5. meter         rate limits and token budgets                       — abuse-control issue
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
  *   7. proxy         the upstream call, JSON and SSE                      — here
@@ -41,6 +42,9 @@ export function gatewayStages(deps: PipelineDeps) {
     // Listed before parse: its `headers` phase refuses before any body is read (as every
     // `headers` phase runs before the body, whatever its place), and nothing else runs first.
     authenticateStage({ config: deps.config }),
+    // Before parse on purpose: parse's answers about an alias (unknown, wrong kind, vendor
+    // extensions) must reach only callers allowed to use it (authorize/index.ts says why).
+    authorizeStage({ config: deps.config }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
     proxyStage(deps),
     recordStage(deps),

@@ -124,6 +124,7 @@ describe('authenticate stage: resource server', () => {
       amr: ['pwd', 'otp'],
       deviceJkt: undefined,
       tokenId: payloadOf(jwt)['jti'],
+      credential: 'access_token',
     });
     expect(app.logs()).not.toContain(jwt);
     expect(app.logs()).not.toContain(jwt.split('.')[2]);

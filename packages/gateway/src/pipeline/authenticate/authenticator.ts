@@ -40,6 +40,14 @@ export interface Authenticator {
 }
 
 /**
+ * True when `/v1` is authenticated: an issuer is configured or service keys are enabled. The
+ * authorize stage applies exactly when this holds, so the two never disagree.
+ */
+export function authenticationConfigured(config: Pick<Config, 'auth'>): boolean {
+  return config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
+}
+
+/**
  * The OAuth 2.0 resource server: the access token in `Authorization` is verified against the
  * configured issuer it names (jose, the issuer's JWKS, algorithms pinned); a token bound to a
  * device key (`cnf.jkt`) must come with the DPoP scheme and a valid proof (RFC 9449). Nothing

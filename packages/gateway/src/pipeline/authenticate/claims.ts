@@ -61,5 +61,6 @@ export function principalOf(
     amr: stringList(payload['amr']),
     deviceJkt: shortString(jkt),
     tokenId: shortString(payload.jti),
+    credential: 'access_token',
   };
 }
