@@ -9,3 +9,10 @@ export type * from './providers/types.js';
 export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
 export { ANTHROPIC_PARAMETERS } from './providers/anthropic/unsupported.js';
+export {
+  parseServiceKey,
+  ServiceKeyRepository,
+  type NewServiceKey,
+  type RevokeResult,
+  type ServiceKey,
+} from './identity/service-keys/index.js';

@@ -17,6 +17,7 @@ import { createMetrics } from './monitor/metrics.js';
 import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
+import { ServiceKeyRepository } from './identity/service-keys/index.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 
@@ -108,6 +109,7 @@ export async function startGateway(
         usageStats: () => recorder.stats,
       }),
       usage: recorder,
+      serviceKeys: new ServiceKeyRepository(store.db),
       pingDatabase: () => store.ping(),
       shutdown: shutdown.signal,
       isDraining: () => draining,

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
-import { authenticateStage } from './authenticate/index.js';
+import { authenticateStage, type ServiceKeyLookup } from './authenticate/index.js';
 import { authorizeStage } from './authorize/index.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
@@ -17,6 +17,8 @@ export interface PipelineDeps {
   readonly usage: UsageSink;
   /** True once shutdown began: new `/v1` requests are refused with 503. */
   readonly isDraining: () => boolean;
+  /** Service keys (`rk_…`), looked up when `auth.serviceKeys.enabled`. */
+  readonly serviceKeys?: ServiceKeyLookup | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export function gatewayStages(deps: PipelineDeps) {
     limitsStage(deps),
     // Listed before parse: its `headers` phase refuses before any body is read (as every
     // `headers` phase runs before the body, whatever its place), and nothing else runs first.
-    authenticateStage({ config: deps.config }),
+    authenticateStage({ config: deps.config, serviceKeys: deps.serviceKeys }),
     // Before parse on purpose: parse's answers about an alias (unknown, wrong kind, vendor
     // extensions) must reach only callers allowed to use it (authorize/index.ts says why).
     authorizeStage({ config: deps.config }),
