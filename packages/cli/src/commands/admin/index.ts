@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerServiceKeyVerbs } from './service-keys.js';
 
 /** Sets the exit code of the verb that ran (main.ts returns it). */
 export type SetExitCode = (code: number) => void;
@@ -13,7 +14,6 @@ export function registerAdmin(program: Command, setCode: SetExitCode): void {
   const admin = program
     .command('admin')
     .description('operator verbs: users, service keys, devices and sessions');
-  // One line per family of verbs, e.g. `registerServiceKeyVerbs(admin, setCode);`.
-  void admin;
-  void setCode;
+  // One line per family of verbs.
+  registerServiceKeyVerbs(admin, setCode);
 }
