@@ -44,6 +44,15 @@ describe('authz configuration', () => {
     expect(found[0]?.message).toContain('Fix:');
   });
 
+  it('reports it as an invalid configuration, not an insecure one', () => {
+    expect(() =>
+      validateConfig({
+        ...models,
+        authz: { roles: { user: [{ endpoints: ['chat'], aliases: ['x'] }] } },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'config.invalid' }));
+  });
+
   it('refuses an alias granted only on an endpoint of the other kind', () => {
     const found = problems({ roles: { user: [{ endpoints: ['chat'], aliases: ['vectors'] }] } });
     expect(found[0]?.message).toContain('embeddings model');

@@ -1,6 +1,5 @@
 import { classifyHost, isLoopbackBind, isLoopbackHost } from '../http/address.js';
 import { isMatchAll } from '../http/ip-allowlist.js';
-import { findAuthzProblems } from './authz-checks.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration problem: the dotted key it concerns and the sentence that says how to fix it. */
@@ -35,7 +34,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     // Without end-user authentication, anyone who reaches the address spends the key.
     problems.push({
       key: 'server.host',
-      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers, or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
+      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers (or, for server callers only, set auth.serviceKeys.enabled), or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
     });
   }
   if (server.headersTimeoutMs > server.requestTimeoutMs) {
@@ -89,7 +88,6 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       });
     }
   }
-  problems.push(...findAuthzProblems(config));
   if (Object.keys(config.providers).length > 0 && Object.keys(config.models).length === 0) {
     problems.push({
       key: 'models',

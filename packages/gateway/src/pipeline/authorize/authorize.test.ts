@@ -1,4 +1,4 @@
-import { startMockIssuer, type MockIssuer } from '@rampart/testkit';
+import { createDpopKey, dpopProof, startMockIssuer, type MockIssuer } from '@rampart/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../config/index.js';
 import { gatewayStages } from '../index.js';
@@ -35,7 +35,7 @@ const ROLES = {
 };
 
 /** The gateway's own stage list, authenticated by the mock issuer, with three aliases. */
-function app() {
+function app(server: Record<string, unknown> = {}) {
   const provider = stubProvider();
   t = pipelineApp({
     provider,
@@ -51,6 +51,7 @@ function app() {
       },
     ]),
     config: {
+      server,
       auth: {
         issuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri, audiences: [issuer.audience] }],
       },
@@ -151,6 +152,28 @@ describe('stage authorize', () => {
     expect(stepped.statusCode).toBe(200);
     const twoFactors = await chat(a, await bearer({ roles: ['admin'], amr: ['pwd', 'otp'] }), body);
     expect(twoFactors.statusCode).toBe(200);
+  });
+
+  it('challenges a DPoP-bound token to step up under the DPoP scheme', async () => {
+    const publicUrl = 'https://ai.example.com';
+    const { app: a } = app({ publicUrl });
+    const device = await createDpopKey();
+    const token = await issuer.accessToken({ roles: ['admin'], amr: ['pwd'] }, { dpop: device });
+    const proof = await dpopProof(device, {
+      htm: 'POST',
+      htu: `${publicUrl}/v1/chat/completions`,
+      accessToken: token,
+    });
+    const response = await a.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { authorization: `DPoP ${token}`, dpop: proof },
+      payload: chatBody({ tools: [{ type: 'function', function: { name: 'f' } }] }),
+    });
+    expect(response.json()).toMatchObject({ code: 'authz.mfa_required' });
+    expect(response.headers['www-authenticate']).toMatch(
+      /^DPoP realm="rampart", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:rampart:acr:mfa /,
+    );
   });
 
   it('gives a caller without rights the same answer for an alias that exists and one that does not', async () => {
