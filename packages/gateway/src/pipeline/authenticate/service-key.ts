@@ -38,6 +38,8 @@ export interface ServiceKeyVerifier {
 /** The issuer a service key's principal names: not a URL, so no token can ever claim it. */
 export const SERVICE_KEY_ISSUER = 'rampart:service-key';
 const MAX_CACHED = 10_000;
+/** Compared against for an unknown id: a digest no secret is known to hash to (zero bytes). */
+const UNKNOWN_KEY_HASH = Buffer.alloc(32).toString('base64url');
 /** last_used_at is written at most this often per key: a write per request would cost more. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -96,11 +98,11 @@ export function createServiceKeyVerifier(options: ServiceKeyVerifierOptions): Se
       const parts = parseServiceKey(text);
       const nowMs = now();
       const key = parts === undefined ? undefined : await load(parts.id, nowMs);
-      if (
-        parts === undefined ||
-        key === undefined ||
-        !secretMatches(parts.id, parts.secret, key.secretHash)
-      ) {
+      // An unknown id costs the same hash and comparison as a wrong secret.
+      const matches =
+        parts !== undefined &&
+        secretMatches(parts.id, parts.secret, key?.secretHash ?? UNKNOWN_KEY_HASH);
+      if (key === undefined || !matches) {
         throw bearerRefusal('auth.service_key_invalid', 'The service key is not valid.');
       }
       if (key.revokedAt !== undefined) {
