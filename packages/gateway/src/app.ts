@@ -12,6 +12,7 @@ import { routeOf } from './http/route-info.js';
 import type { GatewayMetrics } from './monitor/metrics.js';
 import { gatewayStages, installPipeline, type Stage } from './pipeline/index.js';
 import { limitsServerOptions } from './pipeline/limits/index.js';
+import type { ServiceKeyLookup } from './pipeline/authenticate/index.js';
 import type { ModelRouter } from './pipeline/parse/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
 import type { Authenticator } from './pipeline/authenticate/index.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly shutdown: AbortSignal;
   /** True once shutdown began: new `/v1` requests and `/readyz` answer 503. */
   readonly isDraining: () => boolean;
+  /** Service keys (`rk_…`), looked up when `auth.serviceKeys.enabled`. */
+  readonly serviceKeys?: ServiceKeyLookup | undefined;
   /** The `/v1` stage list; the gateway's own by default. Tests pass theirs to stub neighbours. */
   readonly stages?: readonly Stage[];
   /** Resolves when Redis answers (`redis.url` set); `/readyz` then checks it too. */

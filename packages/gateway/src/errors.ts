@@ -161,10 +161,40 @@ export const GATEWAY_ERRORS = {
     title: 'Administrator role required',
     doc: 'The admin API (`/admin/v1`) needs a token carrying the `admin.role` role.',
   },
+  'auth.service_key_invalid': {
+    status: 401,
+    title: 'Invalid service key',
+    doc: 'The `rk_…` service key is malformed, unknown, or its secret does not match (one answer for all three, so that a caller learns nothing about which key ids exist); or service keys are not enabled (`auth.serviceKeys.enabled`); or it was sent with the `DPoP` scheme or a `DPoP` header — service keys are bearer credentials for server-to-server callers, never for mobile apps. Use the key exactly as `rampart admin create-key` printed it, as `Authorization: Bearer rk_…`.',
+  },
+  'auth.service_key_expired': {
+    status: 401,
+    title: 'Service key expired',
+    doc: 'The service key is genuine but past its `expires_at`. Only a caller holding the right secret gets this answer. Create a new key (`rampart admin create-key`) and revoke the old one.',
+  },
+  'auth.service_key_revoked': {
+    status: 401,
+    title: 'Service key revoked',
+    doc: 'The service key is genuine but was revoked (`rampart admin revoke-key`). Only a caller holding the right secret gets this answer. Revocation takes effect on the next request (see `auth.serviceKeys.cacheTtlMs`).',
+  },
+  'authz.endpoint_forbidden': {
+    status: 403,
+    title: 'Endpoint not allowed',
+    doc: "None of the caller's roles grants this endpoint (`chat`, `embeddings` or `models` in `authz.roles.<role>[].endpoints`). Authorization denies by default: a role that is not configured grants nothing. Refused before the body is read.",
+  },
+  'authz.alias_forbidden': {
+    status: 403,
+    title: 'Model not allowed',
+    doc: "None of the caller's roles grants this model alias on this endpoint (`authz.roles.<role>[].aliases`), or the service key is limited to other aliases. The answer is the same whether the alias exists or not, so a caller without rights learns nothing about which models are configured.",
+  },
+  'authz.feature_forbidden': {
+    status: 403,
+    title: 'Feature not allowed',
+    doc: 'The request uses a feature (`stream`, `tools`, `images`, `audio`, `logprobs`) that no permission granting this endpoint and alias to the caller allows (`authz.roles.<role>[].features`). The detail names the features the request used.',
+  },
   'authz.mfa_required': {
     status: 403,
     title: 'Multi-factor authentication required',
-    doc: 'This action needs a token from a multi-factor sign-in: an `acr` of `admin.mfaAcrValues`, or an `amr` naming at least two methods. Sign in again with a second factor.',
+    doc: 'The permission that would allow this request requires multi-factor authentication (`mfa: true`) and the access token does not show it: its `acr` is not one of `authz.mfa.acrValues` and its `amr` names neither `mfa` nor two factors of different kinds. The `WWW-Authenticate` header carries an RFC 9470 step-up challenge (`error="insufficient_user_authentication"`, `acr_values`): authenticate again with a second factor and retry with the new token. A service key never satisfies it. The admin API (`/admin/v1`) refuses with it too when the token’s `acr` is not one of `admin.mfaAcrValues` and its `amr` names fewer than two methods.',
   },
   'admin.not_found': {
     status: 404,

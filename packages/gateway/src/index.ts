@@ -20,3 +20,10 @@ export {
   type RevocationHooks,
   type SessionsRuntime,
 } from './identity/sessions/index.js';
+export {
+  parseServiceKey,
+  ServiceKeyRepository,
+  type NewServiceKey,
+  type RevokeResult,
+  type ServiceKey,
+} from './identity/service-keys/index.js';

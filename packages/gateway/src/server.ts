@@ -17,6 +17,7 @@ import { createMetrics } from './monitor/metrics.js';
 import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
+import { ServiceKeyRepository } from './identity/service-keys/index.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 import { openRedis } from './redis/index.js';
@@ -87,7 +88,16 @@ export async function startGateway(
         ? undefined
         : await openRedis({ ...config.redis, url: redisUrl }, logger);
     if (redis) cleanup.push(() => redis.close());
-    const identity = await startSessions({ config, store, keyring, redis, logger, metrics });
+    const serviceKeys = new ServiceKeyRepository(store.db);
+    const identity = await startSessions({
+      config,
+      store,
+      keyring,
+      redis,
+      logger,
+      metrics,
+      serviceKeys,
+    });
     cleanup.push(() => identity.close());
 
     const demo = config.demo ? await startDemo() : undefined;
@@ -121,6 +131,7 @@ export async function startGateway(
       router: createModelRouter(routes),
       metrics,
       usage: recorder,
+      serviceKeys,
       pingDatabase: () => store.ping(),
       pingRedis: redis && (() => redis.ping()),
       authenticator: identity.authenticator,

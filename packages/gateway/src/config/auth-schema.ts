@@ -98,6 +98,22 @@ export const authSchema = z.strictObject({
     description:
       'Longest access token accepted, checked before it is decoded (401 `auth.token_too_large` above); a DPoP proof is bounded by the same length.',
   }),
+  serviceKeys: z
+    .strictObject({
+      enabled: z.boolean().default(false).meta({
+        description:
+          'Accept service keys (`Authorization: Bearer rk_…`, created with `rampart admin create-key`) on `/v1`, for server-to-server callers: your own backend, a batch job, tests; never a mobile app. Off unless set: the accepted credentials are a configuration decision, not a consequence of rows in the database. On, `/v1` is authenticated even with no `auth.issuers`.',
+      }),
+      maxLifetimeDays: z.number().int().min(1).max(3650).default(365).meta({
+        description:
+          'Longest lifetime `rampart admin create-key --expires-in` may give a key. Every key expires.',
+      }),
+      cacheTtlMs: z.number().int().min(0).max(60_000).default(0).meta({
+        description:
+          'How long a verified key is remembered in memory before its row is read again. 0 (the default): every request reads the key (one lookup by primary key), so a revocation from `rampart admin revoke-key` in another process takes effect on the next request. Above 0 trades that for fewer reads: a revocation made elsewhere may be missed for up to this long on each replica.',
+      }),
+    })
+    .prefault({}),
   dpop: z
     .strictObject({
       maxAgeSeconds: z.number().int().min(1).max(600).default(60).meta({

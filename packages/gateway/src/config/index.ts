@@ -17,3 +17,4 @@ export {
   type SecretProblem,
   type SkippedProvider,
 } from './secrets.js';
+export { suggestName } from './problems.js';

@@ -24,7 +24,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     });
   }
   const realProvider = Object.keys(config.providers).length > 0;
-  const authenticated = config.auth.issuers.length > 0;
+  const authenticated = config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
   if (
     realProvider &&
     !authenticated &&
@@ -34,7 +34,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     // Without end-user authentication, anyone who reaches the address spends the key.
     problems.push({
       key: 'server.host',
-      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers, or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
+      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers (or, for server callers only, set auth.serviceKeys.enabled), or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
     });
   }
   if (server.headersTimeoutMs > server.requestTimeoutMs) {

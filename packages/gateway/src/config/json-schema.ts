@@ -15,6 +15,8 @@ export interface OptionSchema {
   readonly required?: readonly string[];
   readonly properties?: Readonly<Record<string, OptionSchema>>;
   readonly additionalProperties?: OptionSchema | boolean;
+  /** A list's entries (`auth.issuers[]`, `authz.roles.<role>[]`). */
+  readonly items?: OptionSchema;
 }
 
 let cached: OptionSchema | undefined;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isPair, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { findAuthzProblems } from './authz-checks.js';
 import { deepMerge, readEnvOverrides } from './env.js';
 import { findInsecureCombinations, type ConfigProblem } from './insecure.js';
 import { describeIssues, formatKey } from './problems.js';
@@ -46,6 +47,10 @@ export function validateConfig(
     );
   }
   const problems = findInsecureCombinations(parsed.data);
+  // Permissions that cannot mean what they say are invalid, not insecure: reported as such,
+  // with any insecure combination in the same round.
+  const authz = findAuthzProblems(parsed.data);
+  if (authz.length > 0) throw configError('config.invalid', authz, problems);
   if (problems.length > 0) throw configError('config.insecure', problems);
   const config = parsed.data;
   const publicUrl = (

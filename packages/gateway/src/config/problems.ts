@@ -171,7 +171,14 @@ function defaultAt(path: readonly string[]): string | undefined {
 
 /** The keys the schema allows at a path, for "did you mean". */
 function knownKeys(path: readonly string[]): string[] {
-  return Object.keys(optionSchemaAt(path)?.properties ?? {});
+  const option = optionSchemaAt(path);
+  // The path of a list entry's key skips the index: the keys are those of the list's items.
+  return Object.keys(option?.properties ?? option?.items?.properties ?? {});
+}
+
+/** ` (did you mean "x"?)` for the closest of `candidates`, or nothing when none is close. */
+export function suggestName(name: string, candidates: readonly string[]): string {
+  return suggest(name, candidates);
 }
 
 function suggest(key: string, candidates: readonly string[]): string {

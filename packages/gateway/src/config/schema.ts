@@ -4,6 +4,7 @@ import { isCidrOrIp } from '../http/ip-allowlist.js';
 import { accountsSchema } from './accounts-schema.js';
 import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
+import { authzSchema } from './authz-schema.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
@@ -202,6 +203,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   auth: authSchema.prefault({}),
   accounts: accountsSchema.prefault({}),
+  authz: authzSchema.prefault({}),
   database: z
     .strictObject({
       url: z

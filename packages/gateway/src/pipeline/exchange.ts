@@ -31,6 +31,13 @@ export interface Principal {
   readonly sessionId: string | undefined;
   /** `iat` in seconds since the epoch: a subject's revocation refuses tokens issued before it. */
   readonly issuedAt: number | undefined;
+  /** What the caller presented: an access token, or a service key (`rk_…`, server-to-server). */
+  readonly credential: 'access_token' | 'service_key';
+  /**
+   * Service keys only: the aliases the key is limited to, on top of what its roles grant
+   * (authorize allows the intersection). Undefined: whatever the roles grant.
+   */
+  readonly aliases?: readonly string[] | undefined;
 }
 
 /** The validated client request, by endpoint (set by the parse stage). */

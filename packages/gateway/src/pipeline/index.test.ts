@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { chatBody } from './pipeline.test-helpers.js';
 
 describe('the stage list', () => {
-  it('is, in full and in this order: limits, authenticate, parse, proxy, record', () => {
+  it('is, in full and in this order: limits, authenticate, authorize, parse, proxy, record', () => {
     const stages = gatewayStages({
       config: validateConfig({}),
       router: routerFor(stubProvider()),
@@ -20,6 +20,7 @@ describe('the stage list', () => {
     expect(stages.map((stage) => stage.name)).toEqual([
       'limits',
       'authenticate',
+      'authorize',
       'parse',
       'proxy',
       'record',

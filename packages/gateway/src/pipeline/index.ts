@@ -1,6 +1,11 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
-import { authenticateStage, type Authenticator } from './authenticate/index.js';
+import {
+  authenticateStage,
+  type Authenticator,
+  type ServiceKeyLookup,
+} from './authenticate/index.js';
+import { authorizeStage } from './authorize/index.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -18,6 +23,8 @@ export interface PipelineDeps {
   readonly isDraining: () => boolean;
   /** The authenticator shared with the admin API (server.ts); built from config when absent. */
   readonly authenticator?: Authenticator | undefined;
+  /** Service keys (`rk_…`), looked up when `auth.serviceKeys.enabled`. */
+  readonly serviceKeys?: ServiceKeyLookup | undefined;
 }
 
 /**
@@ -27,7 +34,7 @@ export interface PipelineDeps {
  *      parse         body validation, model-alias resolution           — here
  *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
  *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
- *   4. authorize     roles and policy                                    — identity issue
+ *   4. authorize     roles and policy (listed before parse: see authorize) — here
  *   5. meter         rate limits and token budgets                       — abuse-control issue
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
  *   7. proxy         the upstream call, JSON and SSE                      — here
@@ -42,7 +49,14 @@ export function gatewayStages(deps: PipelineDeps) {
     limitsStage(deps),
     // Listed before parse: its `headers` phase refuses before any body is read (as every
     // `headers` phase runs before the body, whatever its place), and nothing else runs first.
-    authenticateStage({ config: deps.config, authenticator: deps.authenticator }),
+    authenticateStage({
+      config: deps.config,
+      authenticator: deps.authenticator,
+      serviceKeys: deps.serviceKeys,
+    }),
+    // Before parse on purpose: parse's answers about an alias (unknown, wrong kind, vendor
+    // extensions) must reach only callers allowed to use it (authorize/index.ts says why).
+    authorizeStage({ config: deps.config }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
     proxyStage(deps),
     recordStage(deps),

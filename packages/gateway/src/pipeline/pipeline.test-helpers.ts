@@ -115,6 +115,8 @@ export function routerFor(provider: Provider): ModelRouter {
 export function pipelineApp(
   options: {
     provider?: Provider;
+    /** The aliases served; default `chat` and `embed` (routerFor) on the provider. */
+    router?: ModelRouter;
     stages?: (deps: PipelineDeps) => readonly Stage[];
     config?: Record<string, unknown>;
   } = {},
@@ -137,7 +139,7 @@ export function pipelineApp(
   const state = { draining: false };
   const deps: PipelineDeps = {
     config,
-    router: routerFor(options.provider ?? stubProvider()),
+    router: options.router ?? routerFor(options.provider ?? stubProvider()),
     metrics,
     usage: { add: (event) => void usage.push(event) },
     isDraining: () => state.draining,

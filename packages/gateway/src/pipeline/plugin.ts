@@ -114,7 +114,7 @@ export function installPipeline(
 
       const forward = forwardHandler(plan, wiring.metrics);
       for (const route of V1_ROUTES) {
-        const handler = route.endpoint === 'models' ? listModels(wiring.router) : forward;
+        const handler = route.endpoint === 'models' ? listModels(plan, wiring.router) : forward;
         v1.route({
           method: route.method,
           url: route.path,
@@ -153,15 +153,7 @@ function forwardHandler(plan: PhasePlan, metrics: GatewayMetrics) {
     const exchange = exchangeOf(request);
     if (exchange.dpopNonce !== undefined) reply.header('dpop-nonce', exchange.dpopNonce);
     const forwarded = await plan.forward(exchange);
-    if (forwarded.type === 'json') {
-      let body: JsonObject = forwarded.body;
-      for (const phase of plan.response) {
-        const result = phase(exchange, body);
-        const replacement = result instanceof Promise ? await result : result;
-        if (replacement !== undefined) body = replacement;
-      }
-      return body;
-    }
+    if (forwarded.type === 'json') return respond(plan, exchange, forwarded.body);
     const transforms: StreamTransform[] = [];
     for (const phase of plan.stream) {
       const transform = phase(exchange);
@@ -177,15 +169,27 @@ function forwardHandler(plan: PhasePlan, metrics: GatewayMetrics) {
   };
 }
 
-function listModels(router: ModelRouter) {
-  return () => ({
-    object: 'list',
-    data: router.list().map((route) => ({
-      id: route.alias,
-      object: 'model',
-      created: 0,
-      owned_by: 'rampart',
-      kind: route.kind,
-    })),
-  });
+/** A JSON answer through every `response` phase, in list order. */
+async function respond(plan: PhasePlan, exchange: Exchange, body: JsonObject): Promise<JsonObject> {
+  for (const phase of plan.response) {
+    const result = phase(exchange, body);
+    const replacement = result instanceof Promise ? await result : result;
+    if (replacement !== undefined) body = replacement;
+  }
+  return body;
+}
+
+/** The alias list, through the `response` phases too (authorize keeps the caller's own). */
+function listModels(plan: PhasePlan, router: ModelRouter) {
+  return (request: FastifyRequest) =>
+    respond(plan, exchangeOf(request), {
+      object: 'list',
+      data: router.list().map((route) => ({
+        id: route.alias,
+        object: 'model',
+        created: 0,
+        owned_by: 'rampart',
+        kind: route.kind,
+      })),
+    });
 }

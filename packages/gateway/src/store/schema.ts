@@ -123,6 +123,31 @@ export interface RevocationsTable {
   revoked_at: number;
 }
 
+/**
+ * A service key (`rk_<id>_<secret>`, identity/service-keys). The secret is 256 random bits, so
+ * its SHA-256 is stored, not a slow password hash: nobody can search a 2^256 space whatever the
+ * hash costs, and a fast hash keeps each request's check at microseconds (a slow one would make
+ * every bogus `rk_` request a CPU cost to the gateway).
+ */
+export interface ServiceKeysTable {
+  /** 16 base64url characters (96 random bits); the key's public half. */
+  id: string;
+  tenant: string | null;
+  name: string;
+  /** base64url SHA-256 of `rk:<id>:<secret>`. */
+  secret_hash: string;
+  /** JSON array of role names (jsonb in PostgreSQL, read back parsed; text in SQLite). */
+  roles: ColumnType<unknown, string, string>;
+  /** JSON array of aliases the key is limited to; null: whatever its roles grant. */
+  aliases: ColumnType<unknown, string | null, string | null>;
+  /** Epoch milliseconds. */
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  created_by: string;
+}
+
 export interface Database {
   usage_events: UsageEventsTable;
   accounts: AccountsTable;
@@ -131,4 +156,5 @@ export interface Database {
   devices: DevicesTable;
   sessions: SessionsTable;
   revocations: RevocationsTable;
+  service_keys: ServiceKeysTable;
 }

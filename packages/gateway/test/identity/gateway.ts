@@ -45,6 +45,8 @@ export async function startTestGateway(options: {
         },
       ],
     },
+    // Deny by default (authorize): users may list models, the one /v1 call these tests make.
+    authz: { roles: { user: [{ endpoints: ['models'], aliases: ['*'] }] } },
     ...(options.redis === undefined
       ? {}
       : { redis: { url: options.redis.url, keyPrefix: options.redis.prefix } }),
@@ -92,6 +94,7 @@ export const userClaims = (tenant: string, sid: string, subject = 'user-1') => (
   sub: subject,
   tenant,
   sid,
+  roles: ['user'],
 });
 
 /** Claims of an admin of `tenant` who signed in with two factors. */

@@ -40,7 +40,7 @@ describeWithPg('postgres store', (url, schema) => {
       const { rows } = await withClient(url, (client) =>
         client.query(`select count(*)::int as n from "${schema}_together".kysely_migration`),
       );
-      // Each migration recorded once, not once per replica.
+      // One row per migration: each ran once, not once per replica.
       expect(rows[0]).toEqual({ n: Object.keys(MIGRATIONS).length });
     } finally {
       await Promise.all(stores.map((store) => store.close()));

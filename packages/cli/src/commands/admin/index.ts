@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerUserVerbs } from './users.js';
 import { registerSessionVerbs } from './sessions.js';
+import { registerServiceKeyVerbs } from './service-keys.js';
 
 /** Sets the exit code of the verb that ran (main.ts returns it). */
 export type SetExitCode = (code: number) => void;
@@ -18,4 +19,6 @@ export function registerAdmin(program: Command, setCode: SetExitCode): void {
   // One line per family of verbs, e.g. `registerServiceKeyVerbs(admin, setCode);`.
   registerUserVerbs(admin, setCode);
   registerSessionVerbs(admin, setCode);
+  // One line per family of verbs.
+  registerServiceKeyVerbs(admin, setCode);
 }

@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   RedisReplayCache,
   type Authenticator,
+  type ServiceKeyLookup,
 } from '../../pipeline/authenticate/index.js';
 import type { RedisConnection } from '../../redis/index.js';
 import type { Store } from '../../store/index.js';
@@ -46,6 +47,8 @@ export interface SessionsDeps {
   readonly redis: RedisConnection | undefined;
   readonly logger: RevocationLogger;
   readonly metrics?: GatewayMetrics;
+  /** Where service keys (`rk_…`) are looked up, when `auth.serviceKeys.enabled`. */
+  readonly serviceKeys?: ServiceKeyLookup;
 }
 
 /** What server.ts starts for identity: the shared authenticator and the sessions admin. */
@@ -89,6 +92,7 @@ export async function startSessions(deps: SessionsDeps): Promise<SessionsRuntime
     ...(deps.redis === undefined ? {} : { replay: new RedisReplayCache(deps.redis.client) }),
     nonceKeys: () => deps.keyring.verificationKeys('cookie-secret').map((version) => version.key),
     admit: revocationGate(revocations.list, tracker),
+    serviceKeys: deps.serviceKeys,
   });
   const sessions = new SessionService(repository, revocations.list, (kind, owner, target) =>
     revocations.revoke(kind, owner, target),

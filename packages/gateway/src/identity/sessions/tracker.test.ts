@@ -23,6 +23,7 @@ function principal(overrides: Partial<Principal> = {}): Principal {
     tokenId: 'jti-1',
     sessionId: 'sid-1',
     issuedAt: T0 / 1000,
+    credential: 'access_token',
     ...overrides,
   };
 }

@@ -126,6 +126,7 @@ describe('authenticate stage: resource server', () => {
       tokenId: payloadOf(jwt)['jti'],
       sessionId: undefined,
       issuedAt: NOW,
+      credential: 'access_token',
     });
     expect(app.logs()).not.toContain(jwt);
     expect(app.logs()).not.toContain(jwt.split('.')[2]);

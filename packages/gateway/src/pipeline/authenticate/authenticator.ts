@@ -5,6 +5,7 @@ import { gatewayError } from '../../errors.js';
 import type { Config } from '../../config/index.js';
 import { WWW_AUTHENTICATE } from '../../http/problem.js';
 import type { Principal } from '../exchange.js';
+import { SERVICE_KEY_PREFIX } from '../../identity/service-keys/format.js';
 import { bearerRefusal, REALM, withChallenge } from './challenge.js';
 import {
   dpopChallenge,
@@ -15,6 +16,7 @@ import {
 } from './dpop.js';
 import { createNonceIssuer, type NonceIssuer } from './nonce.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
+import { createServiceKeyVerifier, type ServiceKeyLookup } from './service-key.js';
 import { createTokenVerifier } from './verify.js';
 
 export interface AuthenticateDeps {
@@ -23,6 +25,8 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Where DPoP proof ids are remembered; default in memory (`auth.dpop.maxReplayEntries`). */
   readonly replay?: ReplayCache;
+  /** Where service keys are looked up; required when `auth.serviceKeys.enabled`. */
+  readonly serviceKeys?: ServiceKeyLookup | undefined;
   /**
    * The `cookie-secret` versions still usable, current first: the key of server DPoP nonces,
    * needed when `auth.dpop.nonce.required` (server.ts passes the keyring's).
@@ -60,14 +64,24 @@ export interface Authenticator {
 }
 
 /**
+ * True when `/v1` is authenticated: an issuer is configured or service keys are enabled. The
+ * authorize stage applies exactly when this holds, so the two never disagree.
+ */
+export function authenticationConfigured(config: Pick<Config, 'auth'>): boolean {
+  return config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
+}
+
+/**
  * The OAuth 2.0 resource server: the access token in `Authorization` is verified against the
  * configured issuer it names (jose, the issuer's JWKS, algorithms pinned); a token bound to a
  * device key (`cnf.jkt`) must come with the DPoP scheme and a valid proof (RFC 9449). Nothing
- * about the token or the proof is logged or echoed. Undefined when no issuer is configured.
+ * about the token or the proof is logged or echoed. A token starting with `rk_` is a service key
+ * (service-key.ts) when `auth.serviceKeys.enabled`. Undefined when neither an issuer nor service
+ * keys are configured.
  */
 export function createAuthenticator(deps: AuthenticateDeps): Authenticator | undefined {
   const { auth } = deps.config;
-  if (auth.issuers.length === 0) return undefined;
+  if (!authenticationConfigured(deps.config)) return undefined;
   const verifier = createTokenVerifier(auth.issuers);
   const dpop = dpopPolicy(
     deps.config,
@@ -75,9 +89,18 @@ export function createAuthenticator(deps: AuthenticateDeps): Authenticator | und
     nonceIssuer(auth.dpop.nonce, deps.nonceKeys),
   );
   const now = deps.now ?? Date.now;
+  const serviceKeys = serviceKeyVerifier(deps, now);
   return {
     async authenticate(request, response) {
       const { scheme, token } = credentials(request, auth.maxTokenBytes, dpop);
+      // A service key (`rk_…`) is not a JWT: its own verifier, never the issuers' (service-key.ts).
+      if (token.startsWith(SERVICE_KEY_PREFIX)) {
+        if (serviceKeys === undefined) {
+          throw bearerRefusal('auth.service_key_invalid', 'Service keys are not accepted here.');
+        }
+        const dpopPresented = scheme === 'dpop' || request.headers.dpop !== undefined;
+        return serviceKeys.verify(token, { dpop: dpopPresented });
+      }
       const nowMs = now();
       let verified;
       try {
@@ -139,6 +162,22 @@ function nonceIssuer(
     );
   }
   return createNonceIssuer({ keys, rotationSeconds: policy.rotationSeconds });
+}
+
+/** The service key verifier when `auth.serviceKeys.enabled`; a missing store is a wiring fault. */
+function serviceKeyVerifier(deps: AuthenticateDeps, now: () => number) {
+  const settings = deps.config.auth.serviceKeys;
+  if (!settings.enabled) return undefined;
+  if (deps.serviceKeys === undefined) {
+    throw new Error(
+      'auth.serviceKeys.enabled needs a service key store (AuthenticateDeps.serviceKeys)',
+    );
+  }
+  return createServiceKeyVerifier({
+    lookup: deps.serviceKeys,
+    now,
+    cacheTtlMs: settings.cacheTtlMs,
+  });
 }
 
 /** `Authorization: <scheme> <token>`: the scheme and the token (RFC 6750 b64token). */

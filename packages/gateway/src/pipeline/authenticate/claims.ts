@@ -64,5 +64,6 @@ export function principalOf(
     sessionId: shortString(payload['sid']),
     issuedAt:
       typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat : undefined,
+    credential: 'access_token',
   };
 }
