@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
+import { installIdentity, type IdentityWiring } from './identity/provider/index.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandlers, refuse, sendProblem } from './http/error-handler.js';
 import { installHealth } from './http/health.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly isDraining: () => boolean;
   /** The `/v1` stage list; the gateway's own by default. Tests pass theirs to stub neighbours. */
   readonly stages?: readonly Stage[];
+  /** The embedded OAuth provider's collaborators; used when `identity.enabled`. */
+  readonly identity?: IdentityWiring | undefined;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */
@@ -79,6 +82,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics: deps.metrics,
     metricsAllow: config.metrics.enabled ? ipAllowlist(config.metrics.allow) : undefined,
   });
-  installPipeline(app, deps.stages ?? gatewayStages(deps), deps);
+  const localIssuer =
+    deps.identity === undefined
+      ? undefined
+      : installIdentity(app, { config, logger: deps.logger, ...deps.identity });
+  installPipeline(app, deps.stages ?? gatewayStages({ ...deps, localIssuer }), deps);
   return app;
 }

@@ -141,6 +141,26 @@ export const GATEWAY_ERRORS = {
     title: 'Replay cache full',
     doc: 'The in-memory DPoP replay cache holds `auth.dpop.maxReplayEntries` proofs still inside their window, so a new one cannot be remembered and is refused rather than risking a replay. Retry shortly; raise the bound if this is real traffic.',
   },
+  'auth.login_expired': {
+    status: 400,
+    title: 'Login expired',
+    doc: 'The login page was used outside its sign-in attempt: the attempt expired (10 minutes), its cookie is missing, or the step was already done. Return to the app and start the login again.',
+  },
+  'auth.login_forbidden': {
+    status: 403,
+    title: 'Login request refused',
+    doc: "A login form or passkey request came without the sign-in attempt's CSRF token, or from another origin than `server.publicUrl`. Reload the login page from the app.",
+  },
+  'auth.login_throttled': {
+    status: 429,
+    title: 'Too many login attempts',
+    doc: 'The account or the address made too many failed attempts; nothing was checked. `Retry-After` says when to try again.',
+  },
+  'auth.passkey_rejected': {
+    status: 401,
+    title: 'Passkey not accepted',
+    doc: 'The passkey ceremony did not verify (unknown credential, no user verification, wrong challenge or origin). Try again, or sign in another way.',
+  },
   'route.not_found': {
     status: 404,
     title: 'Not found',

@@ -17,6 +17,7 @@ import { createMetrics } from './monitor/metrics.js';
 import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
+import type { AccountService } from './identity/accounts/service.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 
@@ -25,6 +26,8 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Collect Node's process metrics too (off in tests that build many apps). */
   readonly processMetrics?: boolean;
+  /** The accounts domain the embedded provider's login pages use (`identity.enabled`). */
+  readonly accounts?: AccountService;
 }
 
 export interface RunningGateway {
@@ -111,6 +114,9 @@ export async function startGateway(
       pingDatabase: () => store.ping(),
       shutdown: shutdown.signal,
       isDraining: () => draining,
+      identity: config.identity.enabled
+        ? { db: store.db, keyring, accounts: requireAccounts(options.accounts) }
+        : undefined,
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();
@@ -166,4 +172,12 @@ async function drain(
     clearInterval(sweep);
     clearTimeout(graceTimer);
   }
+}
+
+/** The embedded provider cannot log anyone in without the accounts domain. */
+function requireAccounts(accounts: AccountService | undefined): AccountService {
+  if (accounts === undefined) {
+    throw new Error('identity.enabled needs an account service (StartOptions.accounts)');
+  }
+  return accounts;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseHost } from '../http/address.js';
 import { isCidrOrIp } from '../http/ip-allowlist.js';
 import { authSchema } from './auth-schema.js';
+import { identitySchema } from './identity-schema.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
@@ -198,6 +199,7 @@ export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   auth: authSchema.prefault({}),
+  identity: identitySchema.prefault({}),
   database: z
     .strictObject({
       url: z

@@ -27,6 +27,10 @@ export interface Principal {
   readonly deviceJkt: string | undefined;
   /** `jti`, for revocation. */
   readonly tokenId: string | undefined;
+  /** `sid`: the login session (for the embedded provider, its grant id: what a revocation kills). */
+  readonly sessionId: string | undefined;
+  /** `client_id`: the app the token was issued to (RFC 9068). */
+  readonly clientId: string | undefined;
 }
 
 /** The validated client request, by endpoint (set by the parse stage). */

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import { authenticateStage } from './authenticate/index.js';
+import type { TrustedIssuer } from './authenticate/verify.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -16,6 +17,8 @@ export interface PipelineDeps {
   readonly usage: UsageSink;
   /** True once shutdown began: new `/v1` requests are refused with 503. */
   readonly isDraining: () => boolean;
+  /** The embedded provider as a token issuer, when `identity.enabled`. */
+  readonly localIssuer?: TrustedIssuer | undefined;
 }
 
 /**
@@ -40,7 +43,7 @@ export function gatewayStages(deps: PipelineDeps) {
     limitsStage(deps),
     // Listed before parse: its `headers` phase refuses before any body is read (as every
     // `headers` phase runs before the body, whatever its place), and nothing else runs first.
-    authenticateStage({ config: deps.config }),
+    authenticateStage({ config: deps.config, localIssuer: deps.localIssuer }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
     proxyStage(deps),
     recordStage(deps),

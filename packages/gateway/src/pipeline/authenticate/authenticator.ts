@@ -12,7 +12,7 @@ import {
   type DpopPolicy,
 } from './dpop.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
-import { createTokenVerifier } from './verify.js';
+import { createTokenVerifier, type TrustedIssuer } from './verify.js';
 
 export interface AuthenticateDeps {
   readonly config: Pick<Config, 'auth' | 'server'>;
@@ -20,6 +20,8 @@ export interface AuthenticateDeps {
   readonly now?: () => number;
   /** Where DPoP proof ids are remembered; default in memory (`auth.dpop.maxReplayEntries`). */
   readonly replay?: ReplayCache;
+  /** The embedded provider (identity/provider), trusted with the keyring's keys when enabled. */
+  readonly localIssuer?: TrustedIssuer | undefined;
 }
 
 /** What an authenticator reads of a request: Fastify's request satisfies it. */
@@ -47,8 +49,9 @@ export interface Authenticator {
  */
 export function createAuthenticator(deps: AuthenticateDeps): Authenticator | undefined {
   const { auth } = deps.config;
-  if (auth.issuers.length === 0) return undefined;
-  const verifier = createTokenVerifier(auth.issuers);
+  const local = deps.localIssuer === undefined ? [] : [deps.localIssuer];
+  if (auth.issuers.length === 0 && local.length === 0) return undefined;
+  const verifier = createTokenVerifier(auth.issuers, local);
   const dpop = dpopPolicy(
     deps.config,
     deps.replay ?? new MemoryReplayCache(auth.dpop.maxReplayEntries),

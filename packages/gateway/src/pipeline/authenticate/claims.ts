@@ -61,5 +61,7 @@ export function principalOf(
     amr: stringList(payload['amr']),
     deviceJkt: shortString(jkt),
     tokenId: shortString(payload.jti),
+    sessionId: shortString(payload['sid']),
+    clientId: shortString(payload['client_id']),
   };
 }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Engine } from '../schema.js';
 import { usageEvents } from './0001-usage-events.js';
+import { oidcPayloads } from './0002-oidc-payloads.js';
 
 /**
  * Every migration, in order, imported in code rather than found by a folder scan so that they
@@ -9,4 +10,5 @@ import { usageEvents } from './0001-usage-events.js';
  */
 export const MIGRATIONS: Readonly<Record<string, (engine: Engine) => Migration>> = {
   '0001_usage_events': usageEvents,
+  '0002_oidc_payloads': oidcPayloads,
 };
