@@ -126,7 +126,18 @@ export function identityProblems(config: {
   };
 }): ConfigProblem[] {
   const { identity, server } = config;
-  if (!identity.enabled || server.publicUrl !== undefined) return [];
+  if (!identity.enabled) return [];
+  if (server.publicUrl !== undefined) {
+    const url = new URL(server.publicUrl);
+    return url.pathname === '/' && url.search === ''
+      ? []
+      : [
+          {
+            key: 'server.publicUrl',
+            message: `the embedded provider's issuer must be an origin (scheme, host, port) without a path or query, as its endpoints live at /oauth and /.well-known. Fix: serve the gateway at the root of its host (${url.origin})`,
+          },
+        ];
+  }
   if (!isLoopbackBind(server.host)) {
     return [
       {

@@ -143,8 +143,9 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
     },
   };
   const provider = new Provider(config.server.publicUrl, configuration);
-  // Behind a trusted reverse proxy the scheme and host come from X-Forwarded-* (DPoP `htu`).
-  provider.proxy = config.server.trustedProxies.length > 0;
+  // The forwarding route (install.ts) overwrites Host and X-Forwarded-* with server.publicUrl
+  // and the resolved client address, so reading them is safe and pins every URL to the issuer.
+  provider.proxy = true;
   return provider;
 }
 

@@ -48,11 +48,21 @@ export function installIdentity(
       deps.logger.error({ err: error }, 'identity provider error');
     });
     const callback = provider.callback();
+    const publicUrl = new URL(config.server.publicUrl);
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       const length = Number(request.headers['content-length'] ?? 0);
       if (length > MAX_OAUTH_BODY_BYTES) {
         throw gatewayError('request.body_too_large', 'The body is too large.');
       }
+      // Every URL the provider builds or checks (endpoints in discovery, a DPoP proof's `htu`)
+      // is pinned to server.publicUrl, whatever Host or X-Forwarded-* the client sent: the
+      // same URL the /v1 resource server checks proofs against. The client address is the
+      // one Fastify resolved (server.trustedProxies applied).
+      const headers = request.raw.headers;
+      headers.host = publicUrl.host;
+      headers['x-forwarded-host'] = publicUrl.host;
+      headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+      headers['x-forwarded-for'] = request.ip;
       reply.hijack();
       reply.raw.setHeader('x-request-id', request.id);
       void callback(request.raw, reply.raw);
