@@ -75,7 +75,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // so only the pipeline's bounded decoder ever parses one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  installCors(app, config.server.cors.origins, config.server.cors.maxAgeSeconds);
+  installCors(
+    app,
+    config.server.cors.origins,
+    config.server.cors.maxAgeSeconds,
+    new URL(config.server.publicUrl).origin,
+  );
   installHealth(app, {
     pingDatabase: deps.pingDatabase,
     isDraining: deps.isDraining,
