@@ -1,5 +1,4 @@
 import { generateKeyPair, SignJWT } from 'jose';
-import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/index.js';
 import { localIssuerTrust } from '../../src/identity/provider/local-issuer.js';
@@ -24,7 +23,7 @@ async function setup() {
   if (authenticator === undefined) throw new Error('the local issuer alone enables the stage');
   const sign = (
     claims: Record<string, unknown>,
-    key: { key: KeyObject | CryptoKey; kid: string } = {
+    key: { key: Parameters<SignJWT['sign']>[0]; kid: string } = {
       key: keyring.current('oidc-signing').key,
       kid: keyring.current('oidc-signing').kid,
     },
