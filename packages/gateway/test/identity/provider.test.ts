@@ -205,6 +205,17 @@ describe('embedded provider, end to end with oauth4webapi', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).not.toContain('<script');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('bounds the body of a provider endpoint before it is read', async () => {
+    const response = await fetch(as.token_endpoint as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=refresh_token&refresh_token=${'a'.repeat(100_000)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('refuses the password and client-credentials grants', async () => {

@@ -138,6 +138,10 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
     },
     clientBasedCORS: () => false,
     renderError: (ctx, out) => {
+      ctx.set(
+        'content-security-policy',
+        "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+      );
       ctx.type = 'html';
       ctx.body = renderErrorPage(out.error, out.error_description);
     },

@@ -118,13 +118,10 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
     const load = async (
       request: FastifyRequest<{ Params: { uid: string } }>,
       reply: FastifyReply,
-    ): Promise<{ interaction: Interaction; state: LoginState } | undefined> => {
-      let interaction: Interaction;
-      try {
-        interaction = await provider.interactionDetails(request.raw, reply.raw);
-      } catch {
-        interaction = undefined as never;
-      }
+    ): Promise<{ interaction: Interaction; state: LoginState }> => {
+      const interaction: Interaction | undefined = await provider
+        .interactionDetails(request.raw, reply.raw)
+        .catch(() => undefined);
       if (interaction === undefined || interaction.uid !== request.params.uid) {
         throw gatewayError(
           'auth.login_expired',
@@ -252,14 +249,14 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
       Params: { uid: string; step: string };
       Body: Record<string, unknown> | undefined;
     }>;
+    /** A form field; missing, not a string or longer than `max`: empty (checked as wrong). */
     const field = (request: Req, name: string, max: number): string => {
       const value = request.body?.[name];
-      return typeof value === 'string' ? value.slice(0, max) : '';
+      return typeof value === 'string' && value.length <= max ? value : '';
     };
 
     scope.get<{ Params: { uid: string } }>(`${LOGIN_PATH}/:uid`, async (request, reply) => {
       const loaded = await load(request, reply);
-      if (loaded === undefined) return;
       if ((loaded.interaction.result as { rampart?: unknown } | undefined)?.rampart === undefined) {
         await save(loaded.interaction, loaded.state);
       }
@@ -268,7 +265,6 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
 
     scope.post(`${LOGIN_PATH}/:uid/:step`, async (request: Req, reply) => {
       const loaded = await load(request, reply);
-      if (loaded === undefined) return;
       const { interaction } = loaded;
       const state = loaded.state;
       checkPost(request, state);
