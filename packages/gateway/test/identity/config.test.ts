@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redirectUriProblem } from '../../src/config/identity-schema.js';
 import { validateConfig } from '../../src/config/index.js';
+import { absoluteRefreshTtl } from '../../src/identity/provider/configuration.js';
 import { ACR, acrFor, combineAmr } from '../../src/identity/provider/index.js';
 
 const client = (redirectUris: string[]) => ({
@@ -128,5 +129,14 @@ describe('acr and amr', () => {
   it('combines two steps with mfa added (RFC 8176)', () => {
     expect(combineAmr(['pwd'], ['otp'])).toEqual(['mfa', 'otp', 'pwd']);
     expect(combineAmr(['pwd'], ['pwd'])).toEqual(['pwd']);
+  });
+});
+
+describe('refresh token lifetime', () => {
+  it('is absolute: a rotated token gets what was left of the one it replaces', () => {
+    const ttl = absoluteRefreshTtl(30 * 86_400);
+    expect(ttl({ oidc: { entities: {} } })).toBe(30 * 86_400);
+    expect(ttl({ oidc: { entities: { RotatedRefreshToken: { remainingTTL: 1234 } } } })).toBe(1234);
+    expect(ttl({ oidc: { entities: { RotatedRefreshToken: { remainingTTL: 0 } } } })).toBe(1);
   });
 });

@@ -130,11 +130,7 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
       Session: SESSION_TTL,
       Grant: refreshTtl,
       IdToken: identity.accessTokenTtlSeconds,
-      // Absolute: a rotated token keeps what was left of the one it replaces.
-      RefreshToken: (ctx) => {
-        const rotated = ctx.oidc.entities.RotatedRefreshToken;
-        return rotated === undefined ? refreshTtl : Math.max(1, rotated.remainingTTL);
-      },
+      RefreshToken: absoluteRefreshTtl(refreshTtl),
     },
     clientBasedCORS: () => false,
     renderError: (ctx, out) => {
@@ -174,5 +170,24 @@ async function tokenClaims(
     acr: source?.acr,
     amr: source?.amr,
     sid: token.grantId,
+  };
+}
+
+/**
+ * The lifetime of a new refresh token, in seconds: the login's full lifetime for the first one,
+ * and what was left of the token it replaces for a rotated one, so a login ends
+ * `identity.refreshTokenTtlSeconds` after it began however often it is refreshed.
+ * (oidc-provider's default gives a sender-constrained token a fresh lifetime at each rotation.)
+ */
+export function absoluteRefreshTtl(lifetimeSeconds: number): (ctx: {
+  readonly oidc: {
+    readonly entities: {
+      readonly RotatedRefreshToken?: { readonly remainingTTL: number } | undefined;
+    };
+  };
+}) => number {
+  return (ctx) => {
+    const rotated = ctx.oidc.entities.RotatedRefreshToken;
+    return rotated === undefined ? lifetimeSeconds : Math.max(1, rotated.remainingTTL);
   };
 }

@@ -1,44 +1,24 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import secureJson from 'secure-json-parse';
 import { gatewayError } from '../../errors.js';
 import type { AccountService, AccountView, CredentialOutcome } from '../accounts/service.js';
 import { combineAmr, acrFor } from './acr.js';
 import { API_SCOPE, LOGIN_PATH } from './constants.js';
+import { installLoginHttp } from './login-http.js';
 import {
-  ASSET_PATH,
-  LOGIN_SCRIPT,
-  LOGIN_STYLE,
+  checkPost,
+  loadLogin,
+  saveLogin,
+  type Interaction,
+  type LoginState,
+} from './login-state.js';
+import {
   credentialsPage,
   enrolTotpPage,
   offerPasskeyPage,
   recoveryCodesPage,
   secondFactorPage,
 } from './pages.js';
-
-/** Largest login form or passkey JSON body; a WebAuthn response is a few kilobytes. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * Where a login stands, kept server-side in the oidc-provider Interaction (its `result`, under
- * `rampart`, saved through the store adapter): never in a hidden field or a cookie. A result
- * without `login` grants nothing, so even a resumed half-done login is refused by the provider.
- */
-interface LoginState {
-  readonly csrf: string;
-  readonly step:
-    'credentials' | 'second-factor' | 'enrol-totp' | 'recovery-codes' | 'offer-passkey';
-  readonly accountId?: string;
-  readonly amr?: readonly string[];
-  /** The outstanding WebAuthn challenge, spent by the first verification that reads it. */
-  readonly challenge?: string;
-  readonly enrolment?: { readonly uri: string; readonly secret: string };
-}
-
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export interface InteractionDeps {
   readonly provider: Provider;
@@ -59,99 +39,16 @@ export interface InteractionDeps {
  */
 export function installInteractions(app: FastifyInstance, deps: InteractionDeps): void {
   const { provider, accounts } = deps;
-  const expectedOrigin = new URL(deps.issuer).origin;
-  const csp = [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    // The last POST redirects through the authorization endpoint to the app's redirect URI,
-    // which browsers check against form-action too.
-    `form-action 'self' ${deps.redirectTargets.join(' ')}`.trim(),
-  ].join('; ');
-  const webauthnBundle = readWebAuthnBundle();
+  const ownOrigin = new URL(deps.issuer).origin;
 
   void app.register((scope, _options, done) => {
-    scope.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
-      (_request, body, next) => next(null, Object.fromEntries(new URLSearchParams(body as string))),
-    );
-    scope.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string', bodyLimit: MAX_BODY_BYTES },
-      (_request, body, next) => {
-        try {
-          next(
-            null,
-            secureJson.parse(body, undefined, {
-              protoAction: 'remove',
-              constructorAction: 'remove',
-            }),
-          );
-        } catch {
-          next(gatewayError('request.malformed_json', 'The body is not valid JSON.'));
-        }
-      },
-    );
-    scope.addHook('onSend', (_request, reply, payload, next) => {
-      reply.header('cache-control', 'no-store');
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('content-security-policy', csp);
-      reply.header('referrer-policy', 'no-referrer');
-      next(null, payload);
-    });
-
-    const asset = (name: string, type: string, body: string | Buffer) =>
-      scope.get(`${ASSET_PATH}/${name}`, (_request, reply) => reply.type(type).send(body));
-    asset('webauthn.js', 'text/javascript; charset=utf-8', webauthnBundle);
-    asset('login.js', 'text/javascript; charset=utf-8', LOGIN_SCRIPT);
-    asset('login.css', 'text/css; charset=utf-8', LOGIN_STYLE);
+    installLoginHttp(scope, deps.redirectTargets);
 
     const html = (reply: FastifyReply, body: string, status = 200) =>
       reply.status(status).type('text/html; charset=utf-8').send(body);
 
-    /** Loads the interaction named by the path and its cookie; a missing one is an error page. */
-    const load = async (
-      request: FastifyRequest<{ Params: { uid: string } }>,
-      reply: FastifyReply,
-    ): Promise<{ interaction: Interaction; state: LoginState }> => {
-      const interaction: Interaction | undefined = await provider
-        .interactionDetails(request.raw, reply.raw)
-        .catch(() => undefined);
-      if (interaction === undefined || interaction.uid !== request.params.uid) {
-        throw gatewayError(
-          'auth.login_expired',
-          'This sign-in attempt has expired; start again from the app.',
-        );
-      }
-      const saved = (interaction.result as { rampart?: LoginState } | undefined)?.rampart;
-      return {
-        interaction,
-        state: saved ?? { csrf: randomBytes(24).toString('base64url'), step: 'credentials' },
-      };
-    };
-
-    const save = async (interaction: Interaction, state: LoginState) => {
-      interaction.result = { rampart: state };
-      await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
-    };
-
-    const checkPost = (request: FastifyRequest, state: LoginState) => {
-      const origin = request.headers.origin;
-      const token =
-        request.headers['x-csrf-token'] ??
-        (request.body as Record<string, unknown> | undefined)?.['csrf'];
-      const ok =
-        (origin === undefined || origin === expectedOrigin) &&
-        typeof token === 'string' &&
-        Buffer.byteLength(token) === Buffer.byteLength(state.csrf) &&
-        timingSafeEqual(Buffer.from(token), Buffer.from(state.csrf));
-      if (!ok) throw gatewayError('auth.login_forbidden', 'Reload the sign-in page from the app.');
-    };
+    const load = (request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply) =>
+      loadLogin(provider, request, reply);
 
     const form = (interaction: Interaction, state: LoginState) => ({
       uid: interaction.uid,
@@ -257,9 +154,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
 
     scope.get<{ Params: { uid: string } }>(`${LOGIN_PATH}/:uid`, async (request, reply) => {
       const loaded = await load(request, reply);
-      if ((loaded.interaction.result as { rampart?: unknown } | undefined)?.rampart === undefined) {
-        await save(loaded.interaction, loaded.state);
-      }
+      if (loaded.fresh) await saveLogin(loaded.interaction, loaded.state);
       return html(reply, render(loaded.interaction, loaded.state));
     });
 
@@ -267,7 +162,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
       const loaded = await load(request, reply);
       const { interaction } = loaded;
       const state = loaded.state;
-      checkPost(request, state);
+      checkPost(request, state, ownOrigin);
       const source = { ip: request.ip };
       const { step } = request.params;
       const expect = (...steps: LoginState['step'][]) => {
@@ -295,10 +190,10 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
               accountId: result.account.id,
               amr: result.amr,
             };
-            await save(interaction, next);
+            await saveLogin(interaction, next);
             return reply.redirect(`${LOGIN_PATH}/${interaction.uid}`, 303);
           }
-          await save(interaction, await afterFactors(result.account, result.amr, state));
+          await saveLogin(interaction, await afterFactors(result.account, result.amr, state));
           return reply.redirect(`${LOGIN_PATH}/${interaction.uid}`, 303);
         }
         case 'second-factor': {
@@ -310,7 +205,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
           );
           if (result.status !== 'valid')
             return outcome(reply, interaction, state, result, 'That code is not valid.');
-          await save(
+          await saveLogin(
             interaction,
             await afterFactors(result.account, combineAmr(state.amr ?? [], result.amr), state),
           );
@@ -331,7 +226,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
             accountId: state.accountId as string,
             amr: combineAmr(state.amr ?? [], ['otp']),
           };
-          await save(interaction, next);
+          await saveLogin(interaction, next);
           return html(reply, recoveryCodesPage(form(interaction, next), codes));
         }
         case 'continue': {
@@ -339,7 +234,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
           if (state.step === 'recovery-codes') {
             const account = await accounts.findAccount(state.accountId as string);
             if (account !== undefined && account.passkeys === 0) {
-              await save(interaction, { ...state, step: 'offer-passkey' });
+              await saveLogin(interaction, { ...state, step: 'offer-passkey' });
               return reply.redirect(`${LOGIN_PATH}/${interaction.uid}`, 303);
             }
           }
@@ -348,7 +243,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
         case 'passkey-login-options': {
           expect('credentials');
           const options = await accounts.passkeyAuthenticationOptions();
-          await save(interaction, { ...state, challenge: String(options['challenge']) });
+          await saveLogin(interaction, { ...state, challenge: String(options['challenge']) });
           return reply.send(options);
         }
         case 'passkey-login': {
@@ -356,7 +251,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
           if (state.challenge === undefined)
             throw gatewayError('auth.passkey_rejected', 'Start the passkey sign-in again.');
           const spent: LoginState = { csrf: state.csrf, step: 'credentials' };
-          await save(interaction, spent);
+          await saveLogin(interaction, spent);
           const result = await accounts.verifyPasskeyAuthentication(
             request.body ?? {},
             state.challenge,
@@ -376,13 +271,13 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
             // A passkey login registers no further passkey: it ends here.
             return reply.send({ redirect: await finish(request, reply, interaction, next) });
           }
-          await save(interaction, next);
+          await saveLogin(interaction, next);
           return reply.send({ redirect: `${LOGIN_PATH}/${interaction.uid}` });
         }
         case 'passkey-register-options': {
           expect('offer-passkey');
           const options = await accounts.passkeyRegistrationOptions(state.accountId as string);
-          await save(interaction, { ...state, challenge: String(options['challenge']) });
+          await saveLogin(interaction, { ...state, challenge: String(options['challenge']) });
           return reply.send(options);
         }
         case 'passkey-register': {
@@ -390,7 +285,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
           if (state.challenge === undefined)
             throw gatewayError('auth.passkey_rejected', 'Start the passkey registration again.');
           const { challenge, ...spent } = state;
-          await save(interaction, spent);
+          await saveLogin(interaction, spent);
           const ok = await accounts.verifyPasskeyRegistration(
             state.accountId as string,
             request.body ?? {},
@@ -406,14 +301,4 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
     });
     done();
   });
-}
-
-/**
- * @simplewebauthn/browser's self-contained browser bundle, served same-origin. Its package
- * exports only the module entry points, so the bundle is found beside them.
- */
-function readWebAuthnBundle(): Buffer {
-  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
-  const root = entry.slice(0, entry.lastIndexOf('/script/'));
-  return readFileSync(`${root}/dist/bundle/index.umd.min.js`);
 }
