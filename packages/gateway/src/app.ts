@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installAdmin, type IsAdmin } from './admin/index.js';
 import type { Config } from './config/index.js';
+import { installIdentity, type IdentityWiring } from './identity/provider/index.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandlers, refuse, sendProblem } from './http/error-handler.js';
 import { installHealth } from './http/health.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   readonly sessions?: SessionService | undefined;
   /** Who may use the admin API; default: holds `admin.role` (the authorization work may replace it). */
   readonly isAdmin?: IsAdmin;
+  /** The embedded OAuth provider's collaborators; used when `identity.enabled`. */
+  readonly identity?: IdentityWiring | undefined;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */
@@ -86,7 +89,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // so only the pipeline's bounded decoder ever parses one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  installCors(app, config.server.cors.origins, config.server.cors.maxAgeSeconds);
+  installCors(
+    app,
+    config.server.cors.origins,
+    config.server.cors.maxAgeSeconds,
+    new URL(config.server.publicUrl).origin,
+  );
   installHealth(app, {
     pingDatabase: deps.pingDatabase,
     pingRedis: deps.pingRedis,
@@ -94,7 +102,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics: deps.metrics,
     metricsAllow: config.metrics.enabled ? ipAllowlist(config.metrics.allow) : undefined,
   });
-  installPipeline(app, deps.stages ?? gatewayStages(deps), deps);
+  const localIssuer =
+    deps.identity === undefined
+      ? undefined
+      : installIdentity(app, { config, logger: deps.logger, ...deps.identity });
+  installPipeline(app, deps.stages ?? gatewayStages({ ...deps, localIssuer }), deps);
   installAdmin(app, deps);
   return app;
 }

@@ -206,6 +206,26 @@ export const GATEWAY_ERRORS = {
     title: 'Invalid admin request',
     doc: 'A path segment or query parameter of an admin API request is missing, too long or malformed; the detail names which.',
   },
+  'auth.login_expired': {
+    status: 400,
+    title: 'Login expired',
+    doc: 'The login page was used outside its sign-in attempt: the attempt expired (10 minutes), its cookie is missing, or the step was already done. Return to the app and start the login again.',
+  },
+  'auth.login_forbidden': {
+    status: 403,
+    title: 'Login request refused',
+    doc: "A login form or passkey request came without the sign-in attempt's CSRF token, or from another origin than `server.publicUrl`. Reload the login page from the app.",
+  },
+  'auth.login_throttled': {
+    status: 429,
+    title: 'Too many login attempts',
+    doc: 'The account or the address made too many failed attempts; nothing was checked. `Retry-After` says when to try again.',
+  },
+  'auth.passkey_rejected': {
+    status: 401,
+    title: 'Passkey not accepted',
+    doc: 'The passkey ceremony did not verify (unknown credential, no user verification, wrong challenge or origin). Try again, or sign in another way.',
+  },
   'route.not_found': {
     status: 404,
     title: 'Not found',

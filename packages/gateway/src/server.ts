@@ -18,6 +18,8 @@ import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import { ServiceKeyRepository } from './identity/service-keys/index.js';
+import { createAccountService, type AccountService } from './identity/accounts/index.js';
+import { localIssuerTrust, providerRevocationHooks } from './identity/provider/index.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 import { openRedis } from './redis/index.js';
@@ -28,6 +30,8 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Collect Node's process metrics too (off in tests that build many apps). */
   readonly processMetrics?: boolean;
+  /** The accounts domain the embedded provider's login pages use (`identity.enabled`). */
+  readonly accounts?: AccountService;
 }
 
 export interface RunningGateway {
@@ -89,6 +93,7 @@ export async function startGateway(
         : await openRedis({ ...config.redis, url: redisUrl }, logger);
     if (redis) cleanup.push(() => redis.close());
     const serviceKeys = new ServiceKeyRepository(store.db);
+    const localIssuer = config.identity.enabled ? localIssuerTrust(config, keyring) : undefined;
     const identity = await startSessions({
       config,
       store,
@@ -97,8 +102,12 @@ export async function startGateway(
       logger,
       metrics,
       serviceKeys,
+      ...(localIssuer === undefined ? {} : { localIssuer }),
     });
     cleanup.push(() => identity.close());
+    if (localIssuer !== undefined) {
+      identity.revocations.useHooks(providerRevocationHooks(store.db, localIssuer.config.issuer));
+    }
 
     const demo = config.demo ? await startDemo() : undefined;
     if (demo) cleanup.push(() => demo.mock.close());
@@ -138,6 +147,20 @@ export async function startGateway(
       sessions: identity.sessions,
       shutdown: shutdown.signal,
       isDraining: () => draining,
+      identity: config.identity.enabled
+        ? {
+            db: store.db,
+            keyring,
+            accounts:
+              options.accounts ??
+              createAccountService({
+                db: store.db,
+                keyring,
+                config: config.accounts,
+                publicUrl: config.server.publicUrl,
+              }),
+          }
+        : undefined,
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();

@@ -1,5 +1,6 @@
 import { classifyHost, isLoopbackBind, isLoopbackHost } from '../http/address.js';
 import { isMatchAll } from '../http/ip-allowlist.js';
+import { identityProblems } from './identity-schema.js';
 import type { ParsedConfig } from './schema.js';
 
 /** A configuration problem: the dotted key it concerns and the sentence that says how to fix it. */
@@ -24,7 +25,8 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
     });
   }
   const realProvider = Object.keys(config.providers).length > 0;
-  const authenticated = config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
+  const authenticated =
+    config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled || config.identity.enabled;
   if (
     realProvider &&
     !authenticated &&
@@ -37,6 +39,7 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers (or, for server callers only, set auth.serviceKeys.enabled), or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
     });
   }
+  problems.push(...identityProblems(config));
   if (server.headersTimeoutMs > server.requestTimeoutMs) {
     problems.push({
       key: 'server.headersTimeoutMs',

@@ -5,6 +5,7 @@ import { accountsSchema } from './accounts-schema.js';
 import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
 import { authzSchema } from './authz-schema.js';
+import { identitySchema } from './identity-schema.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
@@ -204,6 +205,7 @@ export const configSchema = z.strictObject({
   auth: authSchema.prefault({}),
   accounts: accountsSchema.prefault({}),
   authz: authzSchema.prefault({}),
+  identity: identitySchema.prefault({}),
   database: z
     .strictObject({
       url: z

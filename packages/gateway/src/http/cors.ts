@@ -13,11 +13,13 @@ export function installCors(
   app: FastifyInstance,
   origins: readonly string[],
   maxAgeSeconds: number,
+  /** The gateway's own origin (`server.publicUrl`): its login pages post to it, not cross-origin. */
+  ownOrigin?: string,
 ): void {
   const allowed = new Set(origins);
   app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin === undefined) {
+    if (origin === undefined || origin === ownOrigin) {
       done();
       return;
     }

@@ -38,6 +38,8 @@ export interface Principal {
    * (authorize allows the intersection). Undefined: whatever the roles grant.
    */
   readonly aliases?: readonly string[] | undefined;
+  /** `client_id`: the app the token was issued to (RFC 9068). */
+  readonly clientId: string | undefined;
 }
 
 /** The validated client request, by endpoint (set by the parse stage). */

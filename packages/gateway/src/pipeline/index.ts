@@ -6,6 +6,7 @@ import {
   type ServiceKeyLookup,
 } from './authenticate/index.js';
 import { authorizeStage } from './authorize/index.js';
+import type { TrustedIssuer } from './authenticate/verify.js';
 import { limitsStage } from './limits/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   readonly authenticator?: Authenticator | undefined;
   /** Service keys (`rk_…`), looked up when `auth.serviceKeys.enabled`. */
   readonly serviceKeys?: ServiceKeyLookup | undefined;
+  /** The embedded provider as a token issuer, when `identity.enabled`. */
+  readonly localIssuer?: TrustedIssuer | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export function gatewayStages(deps: PipelineDeps) {
       config: deps.config,
       authenticator: deps.authenticator,
       serviceKeys: deps.serviceKeys,
+      localIssuer: deps.localIssuer,
     }),
     // Before parse on purpose: parse's answers about an alias (unknown, wrong kind, vendor
     // extensions) must reach only callers allowed to use it (authorize/index.ts says why).

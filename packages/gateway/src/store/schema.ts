@@ -148,6 +148,22 @@ export interface ServiceKeysTable {
   created_by: string;
 }
 
+/**
+ * One oidc-provider model instance (identity/provider/adapter.ts). `payload` is the model's
+ * JSON as text on both engines (the adapter alone reads it, whole); the lookup columns are
+ * copied out of it. `expires_at` and `consumed_at` are epoch milliseconds.
+ */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
 export interface Database {
   usage_events: UsageEventsTable;
   accounts: AccountsTable;
@@ -157,4 +173,5 @@ export interface Database {
   sessions: SessionsTable;
   revocations: RevocationsTable;
   service_keys: ServiceKeysTable;
+  oidc_payloads: OidcPayloadsTable;
 }

@@ -8,6 +8,7 @@ import {
   type Authenticator,
   type ServiceKeyLookup,
 } from '../../pipeline/authenticate/index.js';
+import type { TrustedIssuer } from '../../pipeline/authenticate/verify.js';
 import type { RedisConnection } from '../../redis/index.js';
 import type { Store } from '../../store/index.js';
 import { revocationGate } from './gate.js';
@@ -49,6 +50,8 @@ export interface SessionsDeps {
   readonly metrics?: GatewayMetrics;
   /** Where service keys (`rk_…`) are looked up, when `auth.serviceKeys.enabled`. */
   readonly serviceKeys?: ServiceKeyLookup;
+  /** The embedded provider as a trusted issuer, when `identity.enabled`. */
+  readonly localIssuer?: TrustedIssuer;
 }
 
 /** What server.ts starts for identity: the shared authenticator and the sessions admin. */
@@ -93,6 +96,7 @@ export async function startSessions(deps: SessionsDeps): Promise<SessionsRuntime
     nonceKeys: () => deps.keyring.verificationKeys('cookie-secret').map((version) => version.key),
     admit: revocationGate(revocations.list, tracker),
     serviceKeys: deps.serviceKeys,
+    localIssuer: deps.localIssuer,
   });
   const sessions = new SessionService(repository, revocations.list, (kind, owner, target) =>
     revocations.revoke(kind, owner, target),

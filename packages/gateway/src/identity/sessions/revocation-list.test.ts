@@ -19,6 +19,7 @@ function principal(overrides: Partial<Principal> = {}): Principal {
     sessionId: 'sid-1',
     issuedAt: T0 / 1000 - 60,
     credential: 'access_token',
+    clientId: undefined,
     ...overrides,
   };
 }

@@ -24,6 +24,7 @@ function principal(overrides: Partial<Principal> = {}): Principal {
     sessionId: 'sid-1',
     issuedAt: T0 / 1000,
     credential: 'access_token',
+    clientId: undefined,
     ...overrides,
   };
 }

@@ -17,14 +17,16 @@ import {
 import { createNonceIssuer, type NonceIssuer } from './nonce.js';
 import { MemoryReplayCache, type ReplayCache } from './replay.js';
 import { createServiceKeyVerifier, type ServiceKeyLookup } from './service-key.js';
-import { createTokenVerifier } from './verify.js';
+import { createTokenVerifier, type TrustedIssuer } from './verify.js';
 
 export interface AuthenticateDeps {
-  readonly config: Pick<Config, 'auth' | 'server'>;
+  readonly config: Pick<Config, 'auth' | 'server' | 'identity'>;
   /** Milliseconds since the epoch; a frozen clock in tests. */
   readonly now?: () => number;
   /** Where DPoP proof ids are remembered; default in memory (`auth.dpop.maxReplayEntries`). */
   readonly replay?: ReplayCache;
+  /** The embedded provider (identity/provider), trusted with the keyring's keys when enabled. */
+  readonly localIssuer?: TrustedIssuer | undefined;
   /** Where service keys are looked up; required when `auth.serviceKeys.enabled`. */
   readonly serviceKeys?: ServiceKeyLookup | undefined;
   /**
@@ -67,8 +69,10 @@ export interface Authenticator {
  * True when `/v1` is authenticated: an issuer is configured or service keys are enabled. The
  * authorize stage applies exactly when this holds, so the two never disagree.
  */
-export function authenticationConfigured(config: Pick<Config, 'auth'>): boolean {
-  return config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled;
+export function authenticationConfigured(config: Pick<Config, 'auth' | 'identity'>): boolean {
+  return (
+    config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled || config.identity.enabled
+  );
 }
 
 /**
@@ -82,7 +86,11 @@ export function authenticationConfigured(config: Pick<Config, 'auth'>): boolean 
 export function createAuthenticator(deps: AuthenticateDeps): Authenticator | undefined {
   const { auth } = deps.config;
   if (!authenticationConfigured(deps.config)) return undefined;
-  const verifier = createTokenVerifier(auth.issuers);
+  if (deps.config.identity.enabled && deps.localIssuer === undefined) {
+    throw new Error('identity.enabled needs the embedded issuer (AuthenticateDeps.localIssuer)');
+  }
+  const local = deps.localIssuer === undefined ? [] : [deps.localIssuer];
+  const verifier = createTokenVerifier(auth.issuers, local);
   const dpop = dpopPolicy(
     deps.config,
     deps.replay ?? new MemoryReplayCache(auth.dpop.maxReplayEntries),

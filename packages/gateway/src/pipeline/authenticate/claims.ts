@@ -65,5 +65,6 @@ export function principalOf(
     issuedAt:
       typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat : undefined,
     credential: 'access_token',
+    clientId: shortString(payload['client_id']),
   };
 }

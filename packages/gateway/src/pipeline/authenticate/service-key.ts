@@ -123,6 +123,7 @@ export function createServiceKeyVerifier(options: ServiceKeyVerifierOptions): Se
         tokenId: key.id,
         sessionId: undefined,
         issuedAt: undefined,
+        clientId: undefined,
         credential: 'service_key',
         aliases: key.aliases,
       };

@@ -41,8 +41,12 @@ class IssuerUnavailable extends Error {
   }
 }
 
-interface TrustedIssuer {
-  readonly config: IssuerConfig;
+/** An issuer the verifier trusts, and where its keys come from. */
+export interface TrustedIssuer {
+  readonly config: Pick<
+    IssuerConfig,
+    'issuer' | 'audiences' | 'algorithms' | 'clockSkewSeconds' | 'claims'
+  >;
   readonly key: JWTVerifyGetKey;
 }
 
@@ -56,10 +60,18 @@ export interface TokenVerifier {
  * unverified `iss` from a fixed map, and its key comes only from that issuer's configured JWKS:
  * `jku`, `x5u`, `jwk` and `x5c` headers are never read, and the algorithms are pinned.
  */
-export function createTokenVerifier(issuers: readonly IssuerConfig[]): TokenVerifier {
-  const trusted = new Map<string, TrustedIssuer>(
-    issuers.map((config) => [config.issuer, { config, key: remoteKeys(config.jwksUri) }]),
-  );
+export function createTokenVerifier(
+  issuers: readonly IssuerConfig[],
+  /** Issuers whose keys are local (the embedded provider): no JWKS fetch. */
+  local: readonly TrustedIssuer[] = [],
+): TokenVerifier {
+  const trusted = new Map<string, TrustedIssuer>([
+    ...issuers.map((config): [string, TrustedIssuer] => [
+      config.issuer,
+      { config, key: remoteKeys(config.jwksUri) },
+    ]),
+    ...local.map((entry): [string, TrustedIssuer] => [entry.config.issuer, entry]),
+  ]);
   return {
     async verify(token, nowMs) {
       const issuer = trusted.get(unverifiedIssuer(token));

@@ -13,7 +13,7 @@ export { compilePolicy, type AccessRequest, type Decision, type Policy } from '.
 export { requestedFeatures } from './features.js';
 
 export interface AuthorizeDeps {
-  readonly config: Pick<Config, 'auth' | 'authz'>;
+  readonly config: Pick<Config, 'auth' | 'authz' | 'identity'>;
 }
 
 /**

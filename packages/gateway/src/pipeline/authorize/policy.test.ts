@@ -32,6 +32,7 @@ function principal(overrides: Partial<Principal> = {}): Principal {
     sessionId: undefined,
     issuedAt: undefined,
     credential: 'access_token',
+    clientId: undefined,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Engine } from '../schema.js';
 import { usageEvents } from './0001-usage-events.js';
+import { oidcPayloads } from './0002-oidc-payloads.js';
 import { accounts } from './0003-accounts.js';
 import { serviceKeys } from './0004-service-keys.js';
 import { devicesSessions } from './0005-devices-sessions.js';
@@ -12,6 +13,7 @@ import { devicesSessions } from './0005-devices-sessions.js';
  */
 export const MIGRATIONS: Readonly<Record<string, (engine: Engine) => Migration>> = {
   '0001_usage_events': usageEvents,
+  '0002_oidc_payloads': oidcPayloads,
   '0003_accounts': accounts,
   '0004_service_keys': serviceKeys,
   '0005_devices_sessions': devicesSessions,
