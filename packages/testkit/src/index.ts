@@ -24,3 +24,12 @@ export {
   type ProofOptions,
   type TokenOptions,
 } from './identity.js';
+export {
+  createCredentials,
+  issuerConfigOf,
+  type CredentialHeaders,
+  type Credentials,
+  type CredentialsOptions,
+  type IssuerConfigEntry,
+  type ProofRequestOptions,
+} from './credentials.js';
