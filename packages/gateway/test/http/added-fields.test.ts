@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { optionSchemaAt } from '../../src/config/json-schema.js';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 /**
  * Fields the gateway adds to upstream requests on its own are provider capabilities
@@ -38,8 +38,8 @@ async function usageRow(harness: Harness, requestId: string | null) {
 }
 
 async function stream(harness: Harness, extra: Record<string, unknown> = {}) {
-  const response = await postJson(
-    `${harness.url}/v1/chat/completions`,
+  const response = await harness.post(
+    '/v1/chat/completions',
     hello('chat', { stream: true, ...extra }),
   );
   const requestId = response.headers.get('x-request-id');
@@ -57,7 +57,7 @@ describe('fields the gateway adds on its own', () => {
       ['/v1/embeddings', { model: 'embed', input: 'hello' }],
     ] as const;
     for (const [path, body] of sent) {
-      const response = await postJson(`${h.url}${path}`, body);
+      const response = await h.post(path, body);
       expect(response.status).toBe(200);
       await response.text();
       const received = h.mock.requests.at(-1)?.body as Record<string, unknown>;

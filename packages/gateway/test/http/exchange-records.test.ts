@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -29,12 +29,17 @@ function accessLines(harness: Harness): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Posts on a raw socket and destroys it after the first response byte (or after `ms`). */
-function abandon(url: string, body: unknown, after: 'first-byte' | number): Promise<void> {
+/** Posts (authenticated) and destroys the request after the first response byte (or after `ms`). */
+async function abandon(
+  harness: Harness,
+  body: unknown,
+  after: 'first-byte' | number,
+): Promise<void> {
+  const credentials = await harness.auth('POST', '/v1/chat/completions');
   return new Promise((resolve) => {
     const req = httpRequest(
-      `${url}/v1/chat/completions`,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      `${harness.url}/v1/chat/completions`,
+      { method: 'POST', headers: { ...credentials, 'content-type': 'application/json' } },
       (res) => res.once('data', () => after === 'first-byte' && req.destroy()),
     );
     req.on('error', () => undefined);
@@ -47,10 +52,10 @@ function abandon(url: string, body: unknown, after: 'first-byte' | number): Prom
 describe('every exchange leaves its records', () => {
   it('a JSON and a streamed request each leave a usage row with their tokens', async () => {
     h = await startHarness();
-    const json = await postJson(`${h.url}/v1/chat/completions`, hello('chat'));
+    const json = await h.post('/v1/chat/completions', hello('chat'));
     const jsonId = json.headers.get('x-request-id');
     await json.json();
-    const stream = await postJson(`${h.url}/v1/chat/completions`, hello('chat', { stream: true }));
+    const stream = await h.post('/v1/chat/completions', hello('chat', { stream: true }));
     const streamId = stream.headers.get('x-request-id');
     await readSse(stream);
     const rows = await usageRows(h, 2);
@@ -70,7 +75,7 @@ describe('every exchange leaves its records', () => {
 
   it('a stream the client abandons after the first byte leaves its access line, usage row and metric', async () => {
     h = await startHarness({ mock: { streamChunks: 50, streamIntervalMs: 40 } });
-    await abandon(h.url, hello('chat', { stream: true }), 'first-byte');
+    await abandon(h, hello('chat', { stream: true }), 'first-byte');
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: true });
     await vi.waitFor(() =>
@@ -86,7 +91,7 @@ describe('every exchange leaves its records', () => {
 
   it('a JSON request the client abandons before the answer leaves its records too', async () => {
     h = await startHarness();
-    await abandon(h.url, hello('fault-hang'), 100);
+    await abandon(h, hello('fault-hang'), 100);
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: false });
     expect(row?.promptTokens).toBeNull();
@@ -99,7 +104,7 @@ describe('every exchange leaves its records', () => {
 
   it('the access line names the client address, never the body', async () => {
     h = await startHarness();
-    await (await postJson(`${h.url}/v1/chat/completions`, hello('chat'))).json();
+    await (await h.post('/v1/chat/completions', hello('chat'))).json();
     await vi.waitFor(() => expect(accessLines(h as Harness)).toHaveLength(1));
     expect(accessLines(h)[0]).toMatchObject({ ip: '127.0.0.1', status: 200 });
     expect(h.logs()).not.toContain('Hello');

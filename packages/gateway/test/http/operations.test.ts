@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -54,7 +54,7 @@ describe('operations', () => {
 
   it('metrics carry route templates and codes, never a user, IP or path parameter', async () => {
     h = await startHarness();
-    await postJson(`${h.url}/v1/chat/completions`, hello('nope'), { 'x-user': 'alice' });
+    await h.post('/v1/chat/completions', hello('nope'), { 'x-user': 'alice' });
     await fetch(`${h.url}/v1/unknown/alice@example.com`);
     const text = await (await fetch(`${h.url}/metrics`)).text();
     expect(text).toContain('rampart_refusals_total{code="model.unknown_alias"} 1');
@@ -74,7 +74,7 @@ describe('operations', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('dpop');
-    const denied = await postJson(`${h.url}/v1/chat/completions`, hello('chat'), {
+    const denied = await h.post('/v1/chat/completions', hello('chat'), {
       origin: 'https://evil.example',
     });
     expect(denied.status).toBe(403);
@@ -84,7 +84,7 @@ describe('operations', () => {
 
   it('graceful shutdown lets an in-flight stream finish, then refuses new work', async () => {
     h = await startHarness({ mock: { streamChunks: 10, streamIntervalMs: 50 } });
-    const inFlight = postJson(`${h.url}/v1/chat/completions`, hello('chat', { stream: true }));
+    const inFlight = h.post('/v1/chat/completions', hello('chat', { stream: true }));
     const response = await inFlight;
     const closing = h.gateway.close();
     const events = await readSse(response);
@@ -95,8 +95,8 @@ describe('operations', () => {
 
   it('a stream still running when the grace runs out ends with server.shutting_down', async () => {
     h = await startHarness({ config: { server: { shutdownGraceMs: 200 } } });
-    const response = await postJson(
-      `${h.url}/v1/chat/completions`,
+    const response = await h.post(
+      '/v1/chat/completions',
       hello('fault-hang-mid-stream', { stream: true }),
     );
     const closing = h.gateway.close();
