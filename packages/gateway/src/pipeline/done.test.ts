@@ -1,6 +1,7 @@
+import { createCredentials, type Credentials } from '@rampart/testkit';
 import { request as httpRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gatewayError } from '../errors.js';
 import { gatewayStages } from './index.js';
 import {
@@ -22,10 +23,21 @@ afterEach(async () => {
   t = undefined;
 });
 
+// The gateway's own stage list, authenticate included: every /v1 request carries credentials.
+let credentials: Credentials;
+beforeAll(async () => {
+  credentials = await createCredentials({ publicUrl: 'https://rampart.test' });
+});
+afterAll(() => credentials.close());
+
+const CHAT = '/v1/chat/completions';
+const auth = () => credentials.headers('POST', CHAT);
+
 function withSpy(behaviour: StubBehaviour = {}, doneDelayMs = 0) {
   const spy = spyStage(doneDelayMs);
   t = pipelineApp({
     provider: stubProvider(behaviour),
+    credentials,
     stages: (deps) => [...gatewayStages(deps), spy],
   });
   const dones = () => spy.calls.filter((call) => call.phase === 'done');
@@ -40,14 +52,15 @@ async function cutRequest(
 ): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
+  const headers = { ...(await auth()), 'content-type': 'application/json' };
   await new Promise<void>((resolve) => {
     const req = httpRequest(
       {
         host: '127.0.0.1',
         port,
         method: 'POST',
-        path: '/v1/chat/completions',
-        headers: { 'content-type': 'application/json' },
+        path: CHAT,
+        headers,
       },
       (res) => {
         res.once('data', () => {
@@ -67,7 +80,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const { dones, app } = withSpy();
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody(),
     });
     expect(response.statusCode).toBe(200);
@@ -79,7 +93,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const { dones, app } = withSpy();
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ stream: true }),
     });
     expect(response.body).toContain('data: [DONE]');
@@ -96,7 +111,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ model: 'nope' }),
     });
     expect(response.statusCode).toBe(404);
@@ -109,6 +125,19 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(dones()).toHaveLength(1);
+  });
+
+  it('a refusal by authenticate (no credentials): once, before the answer, with its code', async () => {
+    const { dones, app } = withSpy();
+    const response = await app.inject({ method: 'POST', url: CHAT, payload: chatBody() });
+    expect(response.statusCode).toBe(401);
+    expect(dones()).toHaveLength(1);
+    expect(dones()[0]?.ending).toEqual({
+      status: 401,
+      outcome: 'auth.token_missing',
+      refused: true,
+    });
+    expect(dones()[0]?.exchange.principal).toBeUndefined();
   });
 
   it.each([
@@ -127,8 +156,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       const { dones, app } = withSpy();
       const response = await app.inject({
         method: 'POST',
-        url: '/v1/chat/completions',
-        headers: { 'content-type': type },
+        url: CHAT,
+        headers: { ...(await auth()), 'content-type': type },
         payload,
       });
       expect(response.statusCode).toBe(status);
@@ -142,11 +171,13 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const spy = spyStage(50);
     t = pipelineApp({
       config: { server: { headersTimeoutMs: 400, requestTimeoutMs: 400 } },
+      credentials,
       stages: (deps) => [...gatewayStages(deps), spy],
     });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
     const dones = () => spy.calls.filter((call) => call.phase === 'done');
+    const { authorization, dpop } = await auth();
     const answer = await new Promise<{ text: string; donesAtArrival: number }>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       let text = '';
@@ -158,7 +189,7 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       socket.on('close', () => resolve({ text, donesAtArrival }));
       socket.on('error', () => undefined);
       socket.write(
-        'POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":',
+        `POST ${CHAT} HTTP/1.1\r\nHost: a\r\nAuthorization: ${authorization}\r\nDPoP: ${dpop}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":`,
       );
     });
     expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
@@ -175,7 +206,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody(),
     });
     expect(response.statusCode).toBe(502);
@@ -226,7 +258,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     const pending = app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ stream: true }),
     });
     await vi.waitFor(() => expect(t?.app.server).toBeDefined());
