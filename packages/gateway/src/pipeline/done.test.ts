@@ -44,11 +44,14 @@ function withSpy(behaviour: StubBehaviour = {}, doneDelayMs = 0) {
   return { spy, dones, app: t.app };
 }
 
-/** Sends a request on a real socket and destroys it once `cutWhen` says so. */
+/**
+ * Sends a request on a real socket and destroys it at the first response byte, or once
+ * `cutWhen` resolves (the upstream has the request: past authenticate, whatever its pace).
+ */
 async function cutRequest(
   app: PipelineTestApp['app'],
   body: unknown,
-  cutWhen: 'sent' | 'first-byte',
+  cutWhen: Promise<unknown> | 'first-byte',
 ): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -71,7 +74,7 @@ async function cutRequest(
     req.on('error', () => undefined);
     req.on('close', () => resolve());
     req.end(JSON.stringify(body));
-    if (cutWhen === 'sent') setTimeout(() => req.destroy(), 50);
+    if (cutWhen !== 'first-byte') void cutWhen.then(() => req.destroy());
   });
 }
 
@@ -217,13 +220,16 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
 
   it('the client leaves before the first byte: once, 499 request.client_closed', async () => {
     const upstreamAborted = vi.fn();
+    let reached: () => void = () => undefined;
+    const atUpstream = new Promise<void>((resolve) => (reached = resolve));
     const { dones, app } = withSpy({
       json: (_body, signal) => {
         signal.addEventListener('abort', upstreamAborted);
+        reached();
         return untilAborted(signal);
       },
     });
-    await cutRequest(app, chatBody(), 'sent');
+    await cutRequest(app, chatBody(), atUpstream);
     await vi.waitFor(() => expect(dones()).toHaveLength(1));
     expect(dones()[0]?.ending).toMatchObject({ status: 499, outcome: 'request.client_closed' });
     expect(upstreamAborted).toHaveBeenCalledOnce();
