@@ -1,8 +1,16 @@
 import { request as httpRequest } from 'node:http';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startMockIssuer, type MockIssuer } from '@rampart/testkit';
 import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
+
+// One mock issuer for every harness of this file (minting its keys is the slow part of a start).
+let issuer: MockIssuer;
+beforeAll(async () => {
+  issuer = await startMockIssuer();
+});
+afterAll(() => issuer.close());
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -51,7 +59,7 @@ async function abandon(
 
 describe('every exchange leaves its records', () => {
   it('a JSON and a streamed request each leave a usage row with their tokens', async () => {
-    h = await startHarness();
+    h = await startHarness({ issuer });
     const json = await h.post('/v1/chat/completions', hello('chat'));
     const jsonId = json.headers.get('x-request-id');
     await json.json();
@@ -74,7 +82,7 @@ describe('every exchange leaves its records', () => {
   });
 
   it('a stream the client abandons after the first byte leaves its access line, usage row and metric', async () => {
-    h = await startHarness({ mock: { streamChunks: 50, streamIntervalMs: 40 } });
+    h = await startHarness({ issuer, mock: { streamChunks: 50, streamIntervalMs: 40 } });
     await abandon(h, hello('chat', { stream: true }), 'first-byte');
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: true });
@@ -90,7 +98,7 @@ describe('every exchange leaves its records', () => {
   });
 
   it('a JSON request the client abandons before the answer leaves its records too', async () => {
-    h = await startHarness();
+    h = await startHarness({ issuer });
     await abandon(h, hello('fault-hang'), 100);
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: false });
@@ -103,7 +111,7 @@ describe('every exchange leaves its records', () => {
   });
 
   it('the access line names the client address, never the body', async () => {
-    h = await startHarness();
+    h = await startHarness({ issuer });
     await (await h.post('/v1/chat/completions', hello('chat'))).json();
     await vi.waitFor(() => expect(accessLines(h as Harness)).toHaveLength(1));
     expect(accessLines(h)[0]).toMatchObject({ ip: '127.0.0.1', status: 200 });

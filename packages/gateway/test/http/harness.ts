@@ -11,6 +11,7 @@ import {
   type CredentialHeaders,
   type Credentials,
   type CredentialsOptions,
+  type MockIssuer,
   type MockUpstream,
   type MockUpstreamOptions,
 } from '@rampart/testkit';
@@ -33,6 +34,11 @@ export interface HarnessOptions {
    * configuration itself; each use says why in a comment.
    */
   readonly anonymous?: true;
+  /**
+   * A mock issuer shared by the harnesses of one file, started and closed by the file (its
+   * keys are the slow part of a start); default one per harness, closed with it.
+   */
+  readonly issuer?: MockIssuer;
   /** Who the credentials are (subject, roles, tenant, acr, amr, claims). */
   readonly identity?: Omit<CredentialsOptions, 'publicUrl' | 'issuer'>;
   /**
@@ -70,7 +76,8 @@ export interface Harness {
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const mock = await startMockUpstream(options.mock ?? {});
-  const issuer = options.anonymous ? undefined : await startMockIssuer();
+  const ownIssuer = !options.anonymous && options.issuer === undefined;
+  const issuer = options.anonymous ? undefined : (options.issuer ?? (await startMockIssuer()));
   const publicUrl = options.publicUrl ?? PUBLIC_URL;
   const dataDir = mkdtempSync(join(tmpdir(), 'rampart-http-'));
   const fast = {
@@ -160,7 +167,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await gateway.close();
       await mock.close();
-      await issuer?.close();
+      if (ownIssuer) await issuer?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
