@@ -117,7 +117,8 @@ describe('operations', () => {
   });
 
   it('the open-relay opt-in is logged at warn on every start', async () => {
-    h = await startHarness({ issuer, config: { server: { allowUnauthenticated: true } } });
+    // Anonymous: the opt-in's subject is a /v1 without end-user authentication.
+    h = await startHarness({ anonymous: true, config: { server: { allowUnauthenticated: true } } });
     const warning = h
       .logs()
       .split('\n')
