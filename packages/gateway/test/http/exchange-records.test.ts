@@ -37,13 +37,17 @@ function accessLines(harness: Harness): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Posts (authenticated) and destroys the request after the first response byte (or after `ms`). */
+/**
+ * Posts (authenticated) and destroys the request after the first response byte, or once the
+ * upstream has received it (past authenticate and parse, whatever the machine's pace).
+ */
 async function abandon(
   harness: Harness,
   body: unknown,
-  after: 'first-byte' | number,
+  after: 'first-byte' | 'at-upstream',
 ): Promise<void> {
   const credentials = await harness.auth('POST', '/v1/chat/completions');
+  const before = harness.mock.requests.length;
   return new Promise((resolve) => {
     const req = httpRequest(
       `${harness.url}/v1/chat/completions`,
@@ -53,7 +57,14 @@ async function abandon(
     req.on('error', () => undefined);
     req.on('close', () => resolve());
     req.end(JSON.stringify(body));
-    if (typeof after === 'number') setTimeout(() => req.destroy(), after);
+    if (after === 'at-upstream') {
+      void vi
+        .waitFor(() => expect(harness.mock.requests.length).toBeGreaterThan(before), {
+          timeout: 5000,
+          interval: 10,
+        })
+        .finally(() => req.destroy());
+    }
   });
 }
 
@@ -99,7 +110,7 @@ describe('every exchange leaves its records', () => {
 
   it('a JSON request the client abandons before the answer leaves its records too', async () => {
     h = await startHarness({ issuer });
-    await abandon(h, hello('fault-hang'), 100);
+    await abandon(h, hello('fault-hang'), 'at-upstream');
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: false });
     expect(row?.promptTokens).toBeNull();
