@@ -256,9 +256,12 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
   });
 
   it('shutdown ends a running stream: once, with server.shutting_down', async () => {
+    let streaming: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (streaming = resolve));
     const { dones, app } = withSpy({
       stream: async function* (_body, signal) {
         yield* batches('first');
+        streaming();
         await untilAborted(signal);
       },
     });
@@ -268,12 +271,9 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       headers: await auth(),
       payload: chatBody({ stream: true }),
     });
-    await vi.waitFor(() => expect(t?.app.server).toBeDefined());
-    setTimeout(
-      () =>
-        t?.shutdown.abort(gatewayError('server.shutting_down', 'The gateway is shutting down.')),
-      30,
-    );
+    // Once the stream runs (past authenticate, whatever the machine's pace).
+    await started;
+    t?.shutdown.abort(gatewayError('server.shutting_down', 'The gateway is shutting down.'));
     const response = await pending;
     expect(response.body).toContain('event: error');
     expect(response.body).toContain('server.shutting_down');
