@@ -32,3 +32,12 @@ export {
   type SoftwareAuthenticatorOptions,
   type SoftwareCredential,
 } from './webauthn.js';
+export {
+  createCredentials,
+  issuerConfigOf,
+  type CredentialHeaders,
+  type Credentials,
+  type CredentialsOptions,
+  type IssuerConfigEntry,
+  type ProofRequestOptions,
+} from './credentials.js';

@@ -55,7 +55,18 @@ export function sendProblem(
   if (NOT_RETRYABLE.has(error.code)) reply.header('x-should-retry', 'false');
   // A draining replica asks the client (or load balancer) to reconnect elsewhere.
   if (error.code === 'server.shutting_down') reply.header('connection', 'close');
+  // Refused before its body arrived (a 401 from a headers phase): close rather than keep the
+  // connection, for which Node would read and discard the rest of the body, however large.
+  else if (bodyPending(request)) reply.header('connection', 'close');
   return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(error, request.id));
+}
+
+/** The request announced a body that has not been received in full. */
+function bodyPending(request: FastifyRequest): boolean {
+  const { headers, complete } = request.raw;
+  if (complete) return false;
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**

@@ -1,6 +1,7 @@
+import { createCredentials, type Credentials } from '@rampart/testkit';
 import { request as httpRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gatewayError } from '../errors.js';
 import { gatewayStages } from './index.js';
 import {
@@ -22,32 +23,47 @@ afterEach(async () => {
   t = undefined;
 });
 
+// The gateway's own stage list, authenticate included: every /v1 request carries credentials.
+let credentials: Credentials;
+beforeAll(async () => {
+  credentials = await createCredentials({ publicUrl: 'https://rampart.test', roles: ['tester'] });
+});
+afterAll(() => credentials.close());
+
+const CHAT = '/v1/chat/completions';
+const auth = () => credentials.headers('POST', CHAT);
+
 function withSpy(behaviour: StubBehaviour = {}, doneDelayMs = 0) {
   const spy = spyStage(doneDelayMs);
   t = pipelineApp({
     provider: stubProvider(behaviour),
+    credentials,
     stages: (deps) => [...gatewayStages(deps), spy],
   });
   const dones = () => spy.calls.filter((call) => call.phase === 'done');
   return { spy, dones, app: t.app };
 }
 
-/** Sends a request on a real socket and destroys it once `cutWhen` says so. */
+/**
+ * Sends a request on a real socket and destroys it at the first response byte, or once
+ * `cutWhen` resolves (the upstream has the request: past authenticate, whatever its pace).
+ */
 async function cutRequest(
   app: PipelineTestApp['app'],
   body: unknown,
-  cutWhen: 'sent' | 'first-byte',
+  cutWhen: Promise<unknown> | 'first-byte',
 ): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
+  const headers = { ...(await auth()), 'content-type': 'application/json' };
   await new Promise<void>((resolve) => {
     const req = httpRequest(
       {
         host: '127.0.0.1',
         port,
         method: 'POST',
-        path: '/v1/chat/completions',
-        headers: { 'content-type': 'application/json' },
+        path: CHAT,
+        headers,
       },
       (res) => {
         res.once('data', () => {
@@ -58,7 +74,7 @@ async function cutRequest(
     req.on('error', () => undefined);
     req.on('close', () => resolve());
     req.end(JSON.stringify(body));
-    if (cutWhen === 'sent') setTimeout(() => req.destroy(), 50);
+    if (cutWhen !== 'first-byte') void cutWhen.then(() => req.destroy());
   });
 }
 
@@ -67,7 +83,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const { dones, app } = withSpy();
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody(),
     });
     expect(response.statusCode).toBe(200);
@@ -79,7 +96,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const { dones, app } = withSpy();
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ stream: true }),
     });
     expect(response.body).toContain('data: [DONE]');
@@ -96,7 +114,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ model: 'nope' }),
     });
     expect(response.statusCode).toBe(404);
@@ -109,6 +128,19 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(dones()).toHaveLength(1);
+  });
+
+  it('a refusal by authenticate (no credentials): once, before the answer, with its code', async () => {
+    const { dones, app } = withSpy();
+    const response = await app.inject({ method: 'POST', url: CHAT, payload: chatBody() });
+    expect(response.statusCode).toBe(401);
+    expect(dones()).toHaveLength(1);
+    expect(dones()[0]?.ending).toEqual({
+      status: 401,
+      outcome: 'auth.token_missing',
+      refused: true,
+    });
+    expect(dones()[0]?.exchange.principal).toBeUndefined();
   });
 
   it.each([
@@ -127,8 +159,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       const { dones, app } = withSpy();
       const response = await app.inject({
         method: 'POST',
-        url: '/v1/chat/completions',
-        headers: { 'content-type': type },
+        url: CHAT,
+        headers: { ...(await auth()), 'content-type': type },
         payload,
       });
       expect(response.statusCode).toBe(status);
@@ -142,11 +174,13 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     const spy = spyStage(50);
     t = pipelineApp({
       config: { server: { headersTimeoutMs: 400, requestTimeoutMs: 400 } },
+      credentials,
       stages: (deps) => [...gatewayStages(deps), spy],
     });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
     const dones = () => spy.calls.filter((call) => call.phase === 'done');
+    const { authorization, dpop } = await auth();
     const answer = await new Promise<{ text: string; donesAtArrival: number }>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       let text = '';
@@ -158,7 +192,7 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
       socket.on('close', () => resolve({ text, donesAtArrival }));
       socket.on('error', () => undefined);
       socket.write(
-        'POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":',
+        `POST ${CHAT} HTTP/1.1\r\nHost: a\r\nAuthorization: ${authorization}\r\nDPoP: ${dpop}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":`,
       );
     });
     expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
@@ -175,7 +209,8 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
     });
     const response = await app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody(),
     });
     expect(response.statusCode).toBe(502);
@@ -185,13 +220,16 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
 
   it('the client leaves before the first byte: once, 499 request.client_closed', async () => {
     const upstreamAborted = vi.fn();
+    let reached: () => void = () => undefined;
+    const atUpstream = new Promise<void>((resolve) => (reached = resolve));
     const { dones, app } = withSpy({
       json: (_body, signal) => {
         signal.addEventListener('abort', upstreamAborted);
+        reached();
         return untilAborted(signal);
       },
     });
-    await cutRequest(app, chatBody(), 'sent');
+    await cutRequest(app, chatBody(), atUpstream);
     await vi.waitFor(() => expect(dones()).toHaveLength(1));
     expect(dones()[0]?.ending).toMatchObject({ status: 499, outcome: 'request.client_closed' });
     expect(upstreamAborted).toHaveBeenCalledOnce();
@@ -218,23 +256,24 @@ describe('the done phase runs exactly once per /v1 exchange', () => {
   });
 
   it('shutdown ends a running stream: once, with server.shutting_down', async () => {
+    let streaming: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (streaming = resolve));
     const { dones, app } = withSpy({
       stream: async function* (_body, signal) {
         yield* batches('first');
+        streaming();
         await untilAborted(signal);
       },
     });
     const pending = app.inject({
       method: 'POST',
-      url: '/v1/chat/completions',
+      url: CHAT,
+      headers: await auth(),
       payload: chatBody({ stream: true }),
     });
-    await vi.waitFor(() => expect(t?.app.server).toBeDefined());
-    setTimeout(
-      () =>
-        t?.shutdown.abort(gatewayError('server.shutting_down', 'The gateway is shutting down.')),
-      30,
-    );
+    // Once the stream runs (past authenticate, whatever the machine's pace).
+    await started;
+    t?.shutdown.abort(gatewayError('server.shutting_down', 'The gateway is shutting down.'));
     const response = await pending;
     expect(response.body).toContain('event: error');
     expect(response.body).toContain('server.shutting_down');

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createCredentials, type Credentials } from '@rampart/testkit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gatewayStages } from './index.js';
 import { planPhases } from './phases.js';
-import { pipelineApp, stubProvider, routerFor } from './pipeline.test-helpers.js';
+import { pipelineApp, stubProvider, routerFor, untilAborted } from './pipeline.test-helpers.js';
 import { validateConfig } from '../config/index.js';
 import { createMetrics } from '../monitor/metrics.js';
 import { getEventListeners } from 'node:events';
@@ -48,11 +49,20 @@ describe('the stage list', () => {
 });
 
 describe('exchange signals', () => {
+  // The gateway's own stage list, authenticate included: every /v1 request carries credentials.
+  let credentials: Credentials;
+  beforeAll(async () => {
+    credentials = await createCredentials({ publicUrl: 'https://rampart.test', roles: ['tester'] });
+  });
+  afterAll(() => credentials.close());
+  const CHAT = '/v1/chat/completions';
+
   it('1,000 requests abandoned by their clients add no listener to the shutdown signal', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => void warnings.push(warning);
     process.on('warning', onWarning);
     const t = pipelineApp({
+      credentials,
       provider: stubProvider({
         json: (_body, signal) =>
           new Promise((_resolve, reject) => {
@@ -67,10 +77,11 @@ describe('exchange signals', () => {
     let during = 0;
     for (let i = 0; i < 1000; i += 100) {
       const clients = Array.from({ length: 100 }, () => new AbortController());
-      const sent = clients.map((client) =>
-        fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      const headers = await Promise.all(clients.map(() => credentials.headers('POST', CHAT)));
+      const sent = clients.map((client, n) =>
+        fetch(`http://127.0.0.1:${port}${CHAT}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...headers[n], 'content-type': 'application/json' },
           body: JSON.stringify(chatBody()),
           signal: client.signal,
         }).catch(() => undefined),
@@ -89,20 +100,18 @@ describe('exchange signals', () => {
   });
 
   it('shutdown aborts every open exchange with its reason', async () => {
-    const t = pipelineApp({
-      provider: stubProvider({
-        json: (_body, signal) =>
-          new Promise((_resolve, reject) => {
-            signal.addEventListener('abort', () => reject(signal.reason as Error));
-          }),
-      }),
-    });
+    const provider = stubProvider({ json: (_body, signal) => untilAborted(signal) });
+    const t = pipelineApp({ credentials, provider });
+    const headers = await Promise.all(
+      Array.from({ length: 20 }, () => credentials.headers('POST', CHAT)),
+    );
     const pending = Promise.all(
-      Array.from({ length: 20 }, () =>
-        t.app.inject({ method: 'POST', url: '/v1/chat/completions', payload: chatBody() }),
+      headers.map((credential) =>
+        t.app.inject({ method: 'POST', url: CHAT, headers: credential, payload: chatBody() }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Every exchange open at the upstream (past authenticate) before the shutdown.
+    await vi.waitFor(() => expect(provider.sent).toHaveLength(20));
     const { gatewayError } = await import('../errors.js');
     t.shutdown.abort(gatewayError('server.shutting_down'));
     const responses = await pending;

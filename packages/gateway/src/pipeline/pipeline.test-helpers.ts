@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Credentials } from '@rampart/testkit';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
+import { deepMerge } from '../config/env.js';
 import { validateConfig, type Config } from '../config/index.js';
 import { createLogger } from '../logging.js';
 import { createMetrics, type GatewayMetrics } from '../monitor/metrics.js';
@@ -110,7 +112,10 @@ export function routerFor(provider: Provider): ModelRouter {
 
 /**
  * Builds the app with the gateway's own stages, or with `stages(deps)` when given (to stub a
- * stage's neighbours or to add a spy).
+ * stage's neighbours or to add a spy). With `credentials` (testkit's `createCredentials`), their
+ * issuer is trusted (`auth.issuers`) and their public URL is `server.publicUrl`, so that the
+ * real authenticate stage verifies each request's `credentials.headers(method, url)`: tests
+ * that run the gateway's own stage list pass them rather than leave `/v1` anonymous.
  */
 export function pipelineApp(
   options: {
@@ -119,13 +124,35 @@ export function pipelineApp(
     router?: ModelRouter;
     stages?: (deps: PipelineDeps) => readonly Stage[];
     config?: Record<string, unknown>;
+    credentials?: Credentials;
   } = {},
 ): PipelineTestApp {
-  const config = validateConfig({
-    dataDir: mkdtempSync(join(tmpdir(), 'rampart-pipeline-')),
-    log: { level: 'info' },
-    ...options.config,
-  });
+  const { credentials } = options;
+  const authenticated =
+    credentials === undefined
+      ? {}
+      : {
+          server: { publicUrl: credentials.publicUrl },
+          auth: { issuers: [credentials.issuerConfig] },
+          // Authorization denies by default: role `tester` may do everything.
+          authz: {
+            roles: {
+              tester: [
+                {
+                  endpoints: ['chat', 'embeddings', 'models'],
+                  aliases: ['*'],
+                  features: ['stream', 'tools', 'images', 'audio', 'logprobs'],
+                },
+              ],
+            },
+          },
+        };
+  const config = validateConfig(
+    deepMerge(
+      { dataDir: mkdtempSync(join(tmpdir(), 'rampart-pipeline-')), log: { level: 'info' } },
+      deepMerge(authenticated, options.config ?? {}),
+    ),
+  );
   let captured = '';
   const sink = new Writable({
     write(text: Buffer, _encoding, callback) {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startMockIssuer, type MockIssuer } from '@rampart/testkit';
 import { optionSchemaAt } from '../../src/config/json-schema.js';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 /**
  * Fields the gateway adds to upstream requests on its own are provider capabilities
@@ -8,6 +9,13 @@ import { hello, postJson, readSse, startHarness, type Harness } from './harness.
  * upstream never fails through Rampart for a field the client did not send.
  */
 let h: Harness | undefined;
+
+// One mock issuer for every harness of this file (minting its keys is the slow part of a start).
+let issuer: MockIssuer;
+beforeAll(async () => {
+  issuer = await startMockIssuer();
+});
+afterAll(() => issuer.close());
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -38,8 +46,8 @@ async function usageRow(harness: Harness, requestId: string | null) {
 }
 
 async function stream(harness: Harness, extra: Record<string, unknown> = {}) {
-  const response = await postJson(
-    `${harness.url}/v1/chat/completions`,
+  const response = await harness.post(
+    '/v1/chat/completions',
     hello('chat', { stream: true, ...extra }),
   );
   const requestId = response.headers.get('x-request-id');
@@ -49,7 +57,7 @@ async function stream(harness: Harness, extra: Record<string, unknown> = {}) {
 
 describe('fields the gateway adds on its own', () => {
   it('with every capability off, the upstream receives exactly the fields the client sent', async () => {
-    h = await startHarness({ config: withCapabilities(everyCapabilityOff()) });
+    h = await startHarness({ issuer, config: withCapabilities(everyCapabilityOff()) });
     const sent = [
       ['/v1/chat/completions', hello('chat')],
       ['/v1/chat/completions', hello('chat', { stream: true })],
@@ -57,7 +65,7 @@ describe('fields the gateway adds on its own', () => {
       ['/v1/embeddings', { model: 'embed', input: 'hello' }],
     ] as const;
     for (const [path, body] of sent) {
-      const response = await postJson(`${h.url}${path}`, body);
+      const response = await h.post(path, body);
       expect(response.status).toBe(200);
       await response.text();
       const received = h.mock.requests.at(-1)?.body as Record<string, unknown>;
@@ -68,6 +76,7 @@ describe('fields the gateway adds on its own', () => {
 
   it('a strict upstream that refuses stream_options streams fine with streamUsage off, and the usage row has null tokens', async () => {
     h = await startHarness({
+      issuer,
       mock: { refuseFields: ['stream_options'] },
       config: withCapabilities({ streamUsage: false }),
     });
@@ -83,7 +92,7 @@ describe('fields the gateway adds on its own', () => {
   });
 
   it('with the default, the same strict upstream refuses every stream, and a stream against an ordinary one has its tokens', async () => {
-    h = await startHarness({ mock: { refuseFields: ['stream_options'] } });
+    h = await startHarness({ issuer, mock: { refuseFields: ['stream_options'] } });
     // Not the client's fault, so not a 400 it would think it caused: the operator's to fix.
     const refused = await stream(h);
     expect(refused.status).toBe(502);
@@ -107,7 +116,7 @@ describe('fields the gateway adds on its own', () => {
   });
 
   it("with streamUsage off, a client's own stream_options goes upstream as sent and its usage is recorded", async () => {
-    h = await startHarness({ config: withCapabilities({ streamUsage: false }) });
+    h = await startHarness({ issuer, config: withCapabilities({ streamUsage: false }) });
     const { status, requestId, events } = await stream(h, {
       stream_options: { include_usage: true },
     });

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hello, postJson, startHarness, type Harness } from './harness.js';
+import { hello, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -45,12 +45,18 @@ function rawRequest(port: number, payload: string): Promise<string> {
   });
 }
 
-const chatUrl = () => `${h.url}/v1/chat/completions`;
+const CHAT = '/v1/chat/completions';
 const port = () => (h.gateway.app.server.address() as { port: number }).port;
+
+/** The credential header lines of one request framed by hand (a fresh DPoP proof). */
+async function authLines(method: string, path: string): Promise<string> {
+  const { authorization, dpop } = await h.auth(method, path);
+  return `Authorization: ${authorization}\r\nDPoP: ${dpop}\r\n`;
+}
 
 describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   it('malformed JSON', async () => {
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"model": "chat", "messages": [',
@@ -59,7 +65,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('an empty JSON body', async () => {
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '',
@@ -73,7 +79,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
     'multipart/form-data; boundary=x',
     'application/xml',
   ])('a wrong content type: %s', async (type) => {
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       headers: { 'content-type': type },
       body: JSON.stringify(hello('chat')),
@@ -82,7 +88,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('a body without a content type', async () => {
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       body: new Blob([JSON.stringify(hello('chat'))]),
     });
@@ -90,8 +96,8 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('an oversized body', async () => {
-    const response = await postJson(
-      chatUrl(),
+    const response = await h.post(
+      CHAT,
       hello('chat', { messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }),
     );
     await expectProblem(response, 413, 'request.body_too_large');
@@ -100,15 +106,26 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   it('an oversized body announced by content-length is refused before it is read', async () => {
     const text = await rawRequest(
       port(),
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{`,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n${await authLines('POST', CHAT)}Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{`,
     );
     expect(text).toMatch(/^HTTP\/1.1 413/);
     expect(text).toContain('request.body_too_large');
   });
 
+  it('the same oversized body without credentials is refused 401 first, before it is read', async () => {
+    const text = await rawRequest(
+      port(),
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{`,
+    );
+    expect(text).toMatch(/^HTTP\/1.1 401/);
+    expect(text).toContain('auth.token_missing');
+    // Closed, not kept alive: Node would otherwise read and discard the announced gigabyte.
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
   it('an unknown model alias', async () => {
     const body = await expectProblem(
-      await postJson(chatUrl(), hello('gpt-5-ultra')),
+      await h.post(CHAT, hello('gpt-5-ultra')),
       404,
       'model.unknown_alias',
     );
@@ -116,7 +133,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('an alias of the wrong kind', async () => {
-    await expectProblem(await postJson(chatUrl(), hello('embed')), 400, 'model.wrong_kind');
+    await expectProblem(await h.post(CHAT, hello('embed')), 400, 'model.wrong_kind');
   });
 
   it.each([
@@ -142,7 +159,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
     ],
   ])('bad parameter types: %s', async (_name, extra, path) => {
     const body = await expectProblem(
-      await postJson(chatUrl(), hello('chat', extra)),
+      await h.post(CHAT, hello('chat', extra)),
       400,
       'request.invalid_parameter',
     );
@@ -151,13 +168,13 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('a body that is not an object', async () => {
-    await expectProblem(await postJson(chatUrl(), [1, 2, 3]), 400, 'request.invalid_parameter');
-    await expectProblem(await postJson(chatUrl(), 'hello'), 400, 'request.invalid_parameter');
+    await expectProblem(await h.post(CHAT, [1, 2, 3]), 400, 'request.invalid_parameter');
+    await expectProblem(await h.post(CHAT, 'hello'), 400, 'request.invalid_parameter');
   });
 
   it('JSON nested deeper than the limit', async () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: `{"model":"chat","messages":[{"role":"user","content":"x"}],"metadata":${deep}}`,
@@ -166,7 +183,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   });
 
   it('a prototype-poisoning key', async () => {
-    const response = await fetch(chatUrl(), {
+    const response = await h.fetch(CHAT, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"model":"chat","messages":[{"role":"user","content":"x"}],"__proto__":{"admin":true}}',
@@ -178,7 +195,7 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     for (let i = 0; i < 60; i++) headers[`x-flood-${i}`] = 'x';
     await expectProblem(
-      await postJson(chatUrl(), hello('chat'), headers),
+      await h.post(CHAT, hello('chat'), headers),
       431,
       'request.headers_too_large',
     );
@@ -203,21 +220,21 @@ describe('bad input gets a clear 4xx problem+json, never a 500', () => {
   it('a broken chunked body', async () => {
     const text = await rawRequest(
       port(),
-      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n${await authLines('POST', CHAT)}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n`,
     );
     expect(text).toMatch(/^HTTP\/1.1 400/);
   });
 
   it('an unknown route and a wrong method', async () => {
     await expectProblem(await fetch(`${h.url}/v1/nothing`), 404, 'route.not_found');
-    const response = await fetch(chatUrl());
+    const response = await h.fetch(CHAT);
     await expectProblem(response, 405, 'route.method_not_allowed');
     expect(response.headers.get('allow')).toBe('POST');
   });
 
   it('the gateway is still up and serving after all of it', async () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
-    const response = await postJson(chatUrl(), hello('chat'));
+    const response = await h.post(CHAT, hello('chat'));
     expect(response.status).toBe(200);
     expect(h.logs()).not.toMatch(/"level":50/);
   });

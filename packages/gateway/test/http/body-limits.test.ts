@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/index.js';
-import { hello, postJson, startHarness, type Harness } from './harness.js';
+import { hello, startHarness, type Harness } from './harness.js';
 
 /**
  * Body limits per route, with the defaults: chat admits a phone photo sent as a data URL (up to
@@ -33,30 +33,38 @@ function photoRequest(dataUrlBytes: number) {
 }
 
 /**
- * Sends only the headers of a POST declaring `contentLength`, and a few bytes of body: the
- * answer can only come from the declared length, since the body never arrives.
+ * Sends only the headers of a POST declaring `contentLength` (with credentials unless
+ * `anonymous`), and a few bytes of body: the answer can only come from the headers, since the
+ * body never arrives.
  */
-function declareOnly(path: string, contentLength: number) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest(
-      `${h.url}${path}`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(contentLength) },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body });
-          req.destroy();
-        });
-      },
-    );
-    req.on('error', reject);
-    req.write('{"model":');
-  });
+async function declareOnly(path: string, contentLength: number, anonymous = false) {
+  const credentials = anonymous ? {} : await h.auth('POST', path);
+  return new Promise<{ status: number; body: string; connection: string | undefined }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        `${h.url}${path}`,
+        {
+          method: 'POST',
+          headers: {
+            ...credentials,
+            'content-type': 'application/json',
+            'content-length': String(contentLength),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write('{"model":');
+    },
+  );
 }
 
 describe('request body limits per route', () => {
@@ -68,7 +76,7 @@ describe('request body limits per route', () => {
   it('a chat request of 5 MB carrying a phone photo as a data URL is forwarded', async () => {
     const body = photoRequest(5_000_000);
     expect(JSON.stringify(body).length).toBeGreaterThan(DEFAULTS.limits.maxBodyBytes);
-    const response = await postJson(`${h.url}/v1/chat/completions`, body);
+    const response = await h.post('/v1/chat/completions', body);
     expect(response.status).toBe(200);
     await response.json();
     const received = h.mock.requests.at(-1)?.body as { messages: unknown };
@@ -84,10 +92,22 @@ describe('request body limits per route', () => {
     expect(JSON.parse(body)).toMatchObject({ code: 'request.body_too_large' });
   });
 
+  it('without credentials, the same declaration is refused 401 first and the connection closed, its body never read', async () => {
+    // authenticate runs in the headers phase; body bounds apply only while a body is read.
+    const { status, body, connection } = await declareOnly(
+      '/v1/chat/completions',
+      DEFAULTS.limits.maxChatBodyBytes + 1,
+      true,
+    );
+    expect(status).toBe(401);
+    expect(JSON.parse(body)).toMatchObject({ code: 'auth.token_missing' });
+    expect(connection).toBe('close');
+  });
+
   it('embeddings still refuse a body above 2 MiB, declared or sent', async () => {
     const declared = await declareOnly('/v1/embeddings', DEFAULTS.limits.maxBodyBytes + 1);
     expect(declared.status).toBe(413);
-    const sent = await postJson(`${h.url}/v1/embeddings`, {
+    const sent = await h.post('/v1/embeddings', {
       model: 'embed',
       input: 'x'.repeat(DEFAULTS.limits.maxBodyBytes),
     });

@@ -80,8 +80,10 @@ describe('configured client timeouts fire when configured', () => {
   it('a client that never finishes its body is cut soon after server.requestTimeoutMs', async () => {
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }] });
     const padded = body.padEnd(4096, ' ');
+    // Authenticated: without credentials it would be refused 401 before its body, not timed out.
+    const { authorization, dpop } = await h.auth('POST', '/v1/chat/completions');
     const { elapsedMs, response } = await slowClient(
-      `POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${padded.length}\r\n\r\n`,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: ${authorization}\r\nDPoP: ${dpop}\r\nContent-Type: application/json\r\nContent-Length: ${padded.length}\r\n\r\n`,
       (n) => padded.charAt(n),
       10 * REQUEST_TIMEOUT_MS,
     );

@@ -27,7 +27,8 @@ beforeAll(async () => {
   });
   const options = { apiKey: 'not-a-provider-key', maxRetries: 0 };
   direct = new OpenAI({ ...options, baseURL: `${h.mock.url}/v1` });
-  via = new OpenAI({ ...options, baseURL: `${h.url}/v1` });
+  // Through Rampart the SDK sends the app's DPoP-bound token and a fresh proof per request.
+  via = new OpenAI({ ...options, baseURL: `${h.url}/v1`, fetch: h.credentials?.fetch });
 });
 afterAll(async () => {
   await h.close();

@@ -83,8 +83,12 @@ function decodeBody(answer: RawAnswer): unknown {
 }
 
 const chat = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hi' }] });
-const post = (headers: string, body = chat) =>
-  `POST /v1/chat/completions HTTP/1.1\r\n${headers}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+
+/** A chat POST framed by hand, with `headers` and the credential lines (a fresh DPoP proof). */
+async function post(headers: string, body = chat): Promise<string> {
+  const { authorization, dpop } = await h.auth('POST', '/v1/chat/completions');
+  return `POST /v1/chat/completions HTTP/1.1\r\n${headers}Authorization: ${authorization}\r\nDPoP: ${dpop}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
 
 describe('every answer is problem+json, with a request id, an access line and a metric', () => {
   it('a malformed percent-encoding in the path, without echoing it', async () => {
@@ -110,7 +114,7 @@ describe('every answer is problem+json, with a request id, an access line and a 
 
   it('two Host headers are refused, not guessed between (RFC 9112 §3.2)', async () => {
     const before = h.mock.requests.length;
-    expectProblem(await raw(post('Host: a\r\nHost: b\r\n')), 400, 'request.invalid_host');
+    expectProblem(await raw(await post('Host: a\r\nHost: b\r\n')), 400, 'request.invalid_host');
     expectProblem(
       await raw('GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n'),
       400,
@@ -124,7 +128,7 @@ describe('every answer is problem+json, with a request id, an access line and a 
     async (encoding) => {
       const before = h.mock.requests.length;
       expectProblem(
-        await raw(post(`Host: a\r\nContent-Encoding: ${encoding}\r\n`)),
+        await raw(await post(`Host: a\r\nContent-Encoding: ${encoding}\r\n`)),
         415,
         'request.unsupported_content_encoding',
       );
@@ -133,13 +137,13 @@ describe('every answer is problem+json, with a request id, an access line and a 
   );
 
   it('Content-Encoding: identity is plain', async () => {
-    const answer = await raw(post('Host: a\r\nContent-Encoding: identity\r\n'));
+    const answer = await raw(await post('Host: a\r\nContent-Encoding: identity\r\n'));
     expect(answer.status).toBe(200);
   });
 
   it('an Expect other than 100-continue gets 417 problem+json, not an empty body', async () => {
     expectProblem(
-      await raw(post('Host: a\r\nExpect: 200-ok\r\n')),
+      await raw(await post('Host: a\r\nExpect: 200-ok\r\n')),
       417,
       'request.expectation_failed',
     );
@@ -158,7 +162,7 @@ describe('every answer is problem+json, with a request id, an access line and a 
 
   it('each of those answers left an access line and a metric', async () => {
     // Its own requests, so that the test holds in any order.
-    await raw(post('Host: a\r\nExpect: 200-ok\r\n'));
+    await raw(await post('Host: a\r\nExpect: 200-ok\r\n'));
     await raw('HELLO THERE\r\n\r\n');
     const answer = await raw('GET /v1/%zz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const id = answer.headers['x-request-id'] ?? 'none';
@@ -176,6 +180,8 @@ describe('every answer is problem+json, with a request id, an access line and a 
   });
 
   it('generated malformed requests: problem+json or a closed connection, never anything else', async () => {
+    // With a valid (unbound) token on every request, so that malformed ones get past authenticate.
+    const authorization = `Authorization: ${await h.bearer()}`;
     const token = fc.stringMatching(/^[!-~]{0,12}$/);
     const line = fc.oneof(
       fc.constantFrom('GET', 'POST', 'PUT', 'G\u0000T', '', 'POST /v1/chat/completions'),
@@ -208,7 +214,7 @@ describe('every answer is problem+json, with a request id, an access line and a 
       .tuple(line, path, version, fc.array(header, { maxLength: 5 }), fc.string({ maxLength: 40 }))
       .map(
         ([method, target, proto, headers, body]) =>
-          `${method} ${target} ${proto}\r\n${headers.join('\r\n')}${headers.length > 0 ? '\r\n' : ''}Connection: close\r\n\r\n${body}`,
+          `${method} ${target} ${proto}\r\n${authorization}\r\n${headers.join('\r\n')}${headers.length > 0 ? '\r\n' : ''}Connection: close\r\n\r\n${body}`,
       );
     await fc.assert(
       fc.asyncProperty(request, async (text) => {
@@ -234,7 +240,7 @@ describe('drain that load balancers can follow', () => {
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ code: 'server.shutting_down' });
       expect((await fetch(`${d.url}/healthz`)).status).toBe(200);
-      const v1 = await fetch(`${d.url}/v1/chat/completions`, {
+      const v1 = await d.fetch('/v1/chat/completions', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: chat,

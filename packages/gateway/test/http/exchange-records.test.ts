@@ -1,8 +1,16 @@
 import { request as httpRequest } from 'node:http';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startMockIssuer, type MockIssuer } from '@rampart/testkit';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
+
+// One mock issuer for every harness of this file (minting its keys is the slow part of a start).
+let issuer: MockIssuer;
+beforeAll(async () => {
+  issuer = await startMockIssuer();
+});
+afterAll(() => issuer.close());
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -29,28 +37,44 @@ function accessLines(harness: Harness): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Posts on a raw socket and destroys it after the first response byte (or after `ms`). */
-function abandon(url: string, body: unknown, after: 'first-byte' | number): Promise<void> {
+/**
+ * Posts (authenticated) and destroys the request after the first response byte, or once the
+ * upstream has received it (past authenticate and parse, whatever the machine's pace).
+ */
+async function abandon(
+  harness: Harness,
+  body: unknown,
+  after: 'first-byte' | 'at-upstream',
+): Promise<void> {
+  const credentials = await harness.auth('POST', '/v1/chat/completions');
+  const before = harness.mock.requests.length;
   return new Promise((resolve) => {
     const req = httpRequest(
-      `${url}/v1/chat/completions`,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      `${harness.url}/v1/chat/completions`,
+      { method: 'POST', headers: { ...credentials, 'content-type': 'application/json' } },
       (res) => res.once('data', () => after === 'first-byte' && req.destroy()),
     );
     req.on('error', () => undefined);
     req.on('close', () => resolve());
     req.end(JSON.stringify(body));
-    if (typeof after === 'number') setTimeout(() => req.destroy(), after);
+    if (after === 'at-upstream') {
+      void vi
+        .waitFor(() => expect(harness.mock.requests.length).toBeGreaterThan(before), {
+          timeout: 5000,
+          interval: 10,
+        })
+        .finally(() => req.destroy());
+    }
   });
 }
 
 describe('every exchange leaves its records', () => {
   it('a JSON and a streamed request each leave a usage row with their tokens', async () => {
-    h = await startHarness();
-    const json = await postJson(`${h.url}/v1/chat/completions`, hello('chat'));
+    h = await startHarness({ issuer });
+    const json = await h.post('/v1/chat/completions', hello('chat'));
     const jsonId = json.headers.get('x-request-id');
     await json.json();
-    const stream = await postJson(`${h.url}/v1/chat/completions`, hello('chat', { stream: true }));
+    const stream = await h.post('/v1/chat/completions', hello('chat', { stream: true }));
     const streamId = stream.headers.get('x-request-id');
     await readSse(stream);
     const rows = await usageRows(h, 2);
@@ -69,8 +93,8 @@ describe('every exchange leaves its records', () => {
   });
 
   it('a stream the client abandons after the first byte leaves its access line, usage row and metric', async () => {
-    h = await startHarness({ mock: { streamChunks: 50, streamIntervalMs: 40 } });
-    await abandon(h.url, hello('chat', { stream: true }), 'first-byte');
+    h = await startHarness({ issuer, mock: { streamChunks: 50, streamIntervalMs: 40 } });
+    await abandon(h, hello('chat', { stream: true }), 'first-byte');
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: true });
     await vi.waitFor(() =>
@@ -85,8 +109,8 @@ describe('every exchange leaves its records', () => {
   });
 
   it('a JSON request the client abandons before the answer leaves its records too', async () => {
-    h = await startHarness();
-    await abandon(h.url, hello('fault-hang'), 100);
+    h = await startHarness({ issuer });
+    await abandon(h, hello('fault-hang'), 'at-upstream');
     const [row] = await usageRows(h, 1);
     expect(row).toMatchObject({ status: 499, outcome: 'request.client_closed', streamed: false });
     expect(row?.promptTokens).toBeNull();
@@ -98,8 +122,8 @@ describe('every exchange leaves its records', () => {
   });
 
   it('the access line names the client address, never the body', async () => {
-    h = await startHarness();
-    await (await postJson(`${h.url}/v1/chat/completions`, hello('chat'))).json();
+    h = await startHarness({ issuer });
+    await (await h.post('/v1/chat/completions', hello('chat'))).json();
     await vi.waitFor(() => expect(accessLines(h as Harness)).toHaveLength(1));
     expect(accessLines(h)[0]).toMatchObject({ ip: '127.0.0.1', status: 200 });
     expect(h.logs()).not.toContain('Hello');

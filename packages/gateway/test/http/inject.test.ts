@@ -25,6 +25,7 @@ describe('in-process requests (app.inject)', () => {
     const response = await h.gateway.app.inject({
       method: 'POST',
       url: '/v1/chat/completions',
+      headers: await h.auth('POST', '/v1/chat/completions'),
       payload: hello('chat'),
       cookies: { session: 'abc', theme: 'dark mode' },
     });

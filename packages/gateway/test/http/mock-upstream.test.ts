@@ -39,16 +39,14 @@ interface Completion {
 
 describe('the testkit mock as an upstream', () => {
   it('answers like a model, not with the demo explanation', async () => {
-    const body = (await (
-      await postJson(`${h.url}/v1/chat/completions`, hello('chat'))
-    ).json()) as Completion;
+    const body = (await (await h.post('/v1/chat/completions', hello('chat'))).json()) as Completion;
     expect(body.choices[0]?.message.content).toBe(UPSTREAM_REPLY);
   });
 
   it.each(['chat', 'claude'])(
     'a request offering tools gets a tool call through the gateway (%s)',
     async (model) => {
-      const response = await postJson(`${h.url}/v1/chat/completions`, hello(model, { tools }));
+      const response = await h.post('/v1/chat/completions', hello(model, { tools }));
       expect(response.status).toBe(200);
       const body = (await response.json()) as Completion;
       expect(body.choices[0]?.finish_reason).toBe('tool_calls');
@@ -59,10 +57,7 @@ describe('the testkit mock as an upstream', () => {
   );
 
   it.each(['chat', 'claude'])('a streamed tool call arrives whole (%s)', async (model) => {
-    const response = await postJson(
-      `${h.url}/v1/chat/completions`,
-      hello(model, { tools, stream: true }),
-    );
+    const response = await h.post('/v1/chat/completions', hello(model, { tools, stream: true }));
     const events = await readSse(response);
     const chunks = events
       .filter((e) => e.data !== '[DONE]')
@@ -85,6 +80,8 @@ describe('the testkit mock as an upstream', () => {
 
 describe('demo mode', () => {
   it('a gateway with no provider answers through the mock, saying that no provider is configured', async () => {
+    // Not the harness: the subject is demo mode's own configuration, which has no issuer (so
+    // /v1 is anonymous); its credentials come with the embedded provider's demo token.
     const config = validateConfig({
       dataDir: tempDir(),
       server: { port: 0 },

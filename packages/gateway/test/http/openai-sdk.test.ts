@@ -8,9 +8,23 @@ import { startHarness, type Harness } from './harness.js';
  */
 let h: Harness;
 let client: OpenAI;
+
+/**
+ * The SDK as an app configures it: its own `Authorization: Bearer <apiKey>` is replaced, per
+ * request, by the app's DPoP-bound access token and a fresh proof (the SDK's `fetch` option).
+ */
+function sdk(options: { maxRetries?: number } = {}): OpenAI {
+  return new OpenAI({
+    baseURL: `${h.url}/v1`,
+    apiKey: 'not-a-provider-key',
+    fetch: h.credentials?.fetch,
+    ...options,
+  });
+}
+
 beforeAll(async () => {
   h = await startHarness();
-  client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'not-a-provider-key', maxRetries: 0 });
+  client = sdk({ maxRetries: 0 });
 });
 afterAll(async () => {
   await h.close();
@@ -53,6 +67,13 @@ describe('the official OpenAI SDK against the gateway', () => {
     expect(result.data[0]?.embedding.length).toBeGreaterThan(0);
   });
 
+  it('an SDK sending only its apiKey as a bearer token is refused 401, not served', async () => {
+    const bare = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'not-a-token', maxRetries: 0 });
+    const error = await bare.models.list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(error).toMatchObject({ status: 401, code: 'auth.token_malformed' });
+  });
+
   it('surfaces a refusal as an APIError carrying the stable code', async () => {
     const error = await client.chat.completions
       .create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'x' }] })
@@ -64,7 +85,7 @@ describe('the official OpenAI SDK against the gateway', () => {
 
   it('does not retry an upstream error the request caused, and can act on its code', async () => {
     // Default SDK settings: two retries for anything it considers transient.
-    const sdk = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'not-a-provider-key' });
+    const defaults = sdk();
     h.mock.setOptions({
       errorResponse: {
         status: 400,
@@ -80,7 +101,7 @@ describe('the official OpenAI SDK against the gateway', () => {
     });
     for (const stream of [false, true]) {
       const before = h.mock.requests.length;
-      const error = await sdk.chat.completions
+      const error = await defaults.chat.completions
         .create({ model: 'fault-http-error', stream, messages: [{ role: 'user', content: 'x' }] })
         .catch((e: unknown) => e);
       expect(h.mock.requests.length - before, `stream ${stream}`).toBe(1);
@@ -106,7 +127,7 @@ describe('the official OpenAI SDK against the gateway', () => {
   });
 
   it('does not retry what only the operator can fix (the upstream refused the provider key)', async () => {
-    const retrying = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'x', maxRetries: 2 });
+    const retrying = sdk({ maxRetries: 2 });
     h.mock.setOptions({ errorResponse: { status: 401 } });
     const before = h.mock.requests.length;
     const error = await retrying.chat.completions

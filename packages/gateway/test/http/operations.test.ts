@@ -1,7 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockIssuer, type MockIssuer } from '@rampart/testkit';
+import { hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
+
+// One mock issuer for every harness of this file (minting its keys is the slow part of a start).
+let issuer: MockIssuer;
+beforeAll(async () => {
+  issuer = await startMockIssuer();
+});
+afterAll(() => issuer.close());
 afterEach(async () => {
   await h?.close();
   h = undefined;
@@ -9,7 +17,7 @@ afterEach(async () => {
 
 describe('operations', () => {
   it('liveness, readiness and request ids', async () => {
-    h = await startHarness();
+    h = await startHarness({ issuer });
     const health = await fetch(`${h.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${h.url}/readyz`);
@@ -22,7 +30,7 @@ describe('operations', () => {
   });
 
   it('readiness fails with problem+json when the database is gone', async () => {
-    h = await startHarness();
+    h = await startHarness({ issuer });
     await h.gateway.store.close();
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -33,7 +41,7 @@ describe('operations', () => {
   });
 
   it('a client-chosen request id or forwarded address is ignored from untrusted peers', async () => {
-    h = await startHarness({ config: { metrics: { allow: ['10.1.2.3/32'] } } });
+    h = await startHarness({ issuer, config: { metrics: { allow: ['10.1.2.3/32'] } } });
     const response = await fetch(`${h.url}/metrics`, {
       headers: { 'x-forwarded-for': '10.1.2.3', 'x-request-id': 'forged-id' },
     });
@@ -43,6 +51,7 @@ describe('operations', () => {
 
   it('a trusted proxy sets the client address and request id', async () => {
     h = await startHarness({
+      issuer,
       config: { server: { trustedProxies: ['127.0.0.1/32'] }, metrics: { allow: ['10.1.2.3/32'] } },
     });
     const response = await fetch(`${h.url}/metrics`, {
@@ -53,8 +62,8 @@ describe('operations', () => {
   });
 
   it('metrics carry route templates and codes, never a user, IP or path parameter', async () => {
-    h = await startHarness();
-    await postJson(`${h.url}/v1/chat/completions`, hello('nope'), { 'x-user': 'alice' });
+    h = await startHarness({ issuer });
+    await h.post('/v1/chat/completions', hello('nope'), { 'x-user': 'alice' });
     await fetch(`${h.url}/v1/unknown/alice@example.com`);
     const text = await (await fetch(`${h.url}/metrics`)).text();
     expect(text).toContain('rampart_refusals_total{code="model.unknown_alias"} 1');
@@ -65,6 +74,7 @@ describe('operations', () => {
 
   it('CORS: listed origins get headers and preflights; others are refused', async () => {
     h = await startHarness({
+      issuer,
       config: { server: { cors: { origins: ['https://app.example.com'] } } },
     });
     const preflight = await fetch(`${h.url}/v1/chat/completions`, {
@@ -77,7 +87,7 @@ describe('operations', () => {
     // A browser DPoP client reads the challenge and the server nonce to retry.
     expect(preflight.headers.get('access-control-expose-headers')).toContain('www-authenticate');
     expect(preflight.headers.get('access-control-expose-headers')).toContain('dpop-nonce');
-    const denied = await postJson(`${h.url}/v1/chat/completions`, hello('chat'), {
+    const denied = await h.post('/v1/chat/completions', hello('chat'), {
       origin: 'https://evil.example',
     });
     expect(denied.status).toBe(403);
@@ -86,8 +96,8 @@ describe('operations', () => {
   });
 
   it('graceful shutdown lets an in-flight stream finish, then refuses new work', async () => {
-    h = await startHarness({ mock: { streamChunks: 10, streamIntervalMs: 50 } });
-    const inFlight = postJson(`${h.url}/v1/chat/completions`, hello('chat', { stream: true }));
+    h = await startHarness({ issuer, mock: { streamChunks: 10, streamIntervalMs: 50 } });
+    const inFlight = h.post('/v1/chat/completions', hello('chat', { stream: true }));
     const response = await inFlight;
     const closing = h.gateway.close();
     const events = await readSse(response);
@@ -97,9 +107,9 @@ describe('operations', () => {
   });
 
   it('a stream still running when the grace runs out ends with server.shutting_down', async () => {
-    h = await startHarness({ config: { server: { shutdownGraceMs: 200 } } });
-    const response = await postJson(
-      `${h.url}/v1/chat/completions`,
+    h = await startHarness({ issuer, config: { server: { shutdownGraceMs: 200 } } });
+    const response = await h.post(
+      '/v1/chat/completions',
       hello('fault-hang-mid-stream', { stream: true }),
     );
     const closing = h.gateway.close();
@@ -110,7 +120,8 @@ describe('operations', () => {
   });
 
   it('the open-relay opt-in is logged at warn on every start', async () => {
-    h = await startHarness({ config: { server: { allowUnauthenticated: true } } });
+    // Anonymous: the opt-in's subject is a /v1 without end-user authentication.
+    h = await startHarness({ anonymous: true, config: { server: { allowUnauthenticated: true } } });
     const warning = h
       .logs()
       .split('\n')

@@ -6,7 +6,7 @@ import type {
 } from '../../src/pipeline/parse/parameters.js';
 import { ANTHROPIC_PARAMETERS } from '../../src/providers/anthropic/unsupported.js';
 import { validateConfig } from '../../src/config/index.js';
-import { hello, postJson, startHarness, type Harness } from './harness.js';
+import { hello, startHarness, type Harness } from './harness.js';
 
 type Forwarded<T> = {
   [K in keyof T]: T[K] extends { forward: unknown } ? K : never;
@@ -115,7 +115,7 @@ async function expectRefused(
   parameter: string,
 ) {
   const before = h.mock.requests.length;
-  const response = await postJson(`${h.url}/v1/chat/completions`, hello(model, extra));
+  const response = await h.post('/v1/chat/completions', hello(model, extra));
   expect(response.status).toBe(400);
   const problem = (await response.json()) as {
     code: string;
@@ -138,7 +138,7 @@ describe('every parameter of the openai request types has its decision', () => {
         'chat',
         name === 'stream_options' ? { stream: true, [name]: value } : { [name]: value },
       );
-      const response = await postJson(`${h.url}/v1/chat/completions`, body);
+      const response = await h.post('/v1/chat/completions', body);
       expect(response.status).toBe(200);
       await response.text();
       const sent = lastBody();
@@ -169,7 +169,7 @@ describe('every parameter of the openai request types has its decision', () => {
   it.each(Object.entries(EMBEDDING_SAMPLES))(
     'embedding parameter %s reaches the upstream unchanged',
     async (name, value) => {
-      const response = await postJson(`${h.url}/v1/embeddings`, {
+      const response = await h.post('/v1/embeddings', {
         model: 'embed',
         input: ['a', 'b'],
         [name]: value,
@@ -184,8 +184,8 @@ describe('every parameter of the openai request types has its decision', () => {
   });
 
   it('prompt_cache_key, the parameter that was refused, is forwarded', async () => {
-    const response = await postJson(
-      `${h.url}/v1/chat/completions`,
+    const response = await h.post(
+      '/v1/chat/completions',
       hello('chat', { prompt_cache_key: 'user-7-session' }),
     );
     expect(response.status).toBe(200);
@@ -205,10 +205,7 @@ describe('the anthropic adapter translates or refuses each parameter, never drop
   it.each(decided)('%s', async (name, value) => {
     const decision = ANTHROPIC_PARAMETERS[name as ChatParameterName];
     if ('accepts' in decision && decision.accepts(value)) {
-      const response = await postJson(
-        `${h.url}/v1/chat/completions`,
-        hello('claude', { [name]: value }),
-      );
+      const response = await h.post('/v1/chat/completions', hello('claude', { [name]: value }));
       expect(response.status).toBe(200);
       return;
     }
@@ -222,8 +219,8 @@ describe('the anthropic adapter translates or refuses each parameter, never drop
   });
 
   it('the default value of a parameter it cannot translate passes', async () => {
-    const response = await postJson(
-      `${h.url}/v1/chat/completions`,
+    const response = await h.post(
+      '/v1/chat/completions',
       hello('claude', { n: 1, logprobs: false, store: false, modalities: ['text'], seed: null }),
     );
     expect(response.status).toBe(200);
@@ -266,8 +263,8 @@ describe('vendor extensions are accepted only for a provider that enables them',
     });
 
     it('forwards them, validated', async () => {
-      const response = await postJson(
-        `${enabled.url}/v1/chat/completions`,
+      const response = await enabled.post(
+        '/v1/chat/completions',
         hello('chat', { top_k: 40, safe_prompt: true }),
       );
       expect(response.status).toBe(200);
@@ -280,7 +277,7 @@ describe('vendor extensions are accepted only for a provider that enables them',
       [{ safe_prompt: 'yes' }, 'safe_prompt'],
       [{ min_p: 0.1 }, 'min_p'],
     ])('still refuses %j', async (extra, parameter) => {
-      const response = await postJson(`${enabled.url}/v1/chat/completions`, hello('chat', extra));
+      const response = await enabled.post('/v1/chat/completions', hello('chat', extra));
       expect(response.status).toBe(400);
       const problem = (await response.json()) as { code: string; errors: Array<{ path: string }> };
       expect(problem).toMatchObject({ code: 'request.invalid_parameter' });
@@ -288,10 +285,7 @@ describe('vendor extensions are accepted only for a provider that enables them',
     });
 
     it('an anthropic provider that lists one refuses it as unsupported', async () => {
-      const response = await postJson(
-        `${enabled.url}/v1/chat/completions`,
-        hello('claude', { top_k: 40 }),
-      );
+      const response = await enabled.post('/v1/chat/completions', hello('claude', { top_k: 40 }));
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ code: 'request.unsupported_by_provider' });
     });

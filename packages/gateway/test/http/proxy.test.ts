@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROVIDER_KEY, hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { PROVIDER_KEY, hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,15 +9,13 @@ afterAll(async () => {
   await h.close();
 });
 
-const chatUrl = () => `${h.url}/v1/chat/completions`;
+const CHAT = '/v1/chat/completions';
 type Json = Record<string, unknown>;
 
 describe('OpenAI-compatible proxy', () => {
   it('a chat completion goes to the alias upstream model with the provider key, and comes back under the alias', async () => {
-    const response = await postJson(chatUrl(), hello('chat'), {
-      authorization: 'Bearer client-token-should-not-travel',
-      cookie: 'session=abc',
-    });
+    const credentials = await h.auth('POST', CHAT);
+    const response = await h.post(CHAT, hello('chat'), { ...credentials, cookie: 'session=abc' });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBeTruthy();
     const body = (await response.json()) as Json;
@@ -28,10 +26,13 @@ describe('OpenAI-compatible proxy', () => {
     expect((upstream?.body as Json)['model']).toBe('upstream-chat');
     expect(upstream?.headers['authorization']).toBe(`Bearer ${PROVIDER_KEY}`);
     expect(upstream?.headers['cookie']).toBeUndefined();
+    // The client's access token and proof stop at the gateway.
+    expect(upstream?.headers['dpop']).toBeUndefined();
+    expect(JSON.stringify(upstream?.headers)).not.toContain(credentials.authorization.slice(5));
   });
 
   it('embeddings and the model list', async () => {
-    const response = await postJson(`${h.url}/v1/embeddings`, {
+    const response = await h.post('/v1/embeddings', {
       model: 'embed',
       input: ['a', 'b'],
     });
@@ -39,7 +40,7 @@ describe('OpenAI-compatible proxy', () => {
     const body = (await response.json()) as { data: unknown[]; model: string };
     expect(body.data).toHaveLength(2);
     expect(body.model).toBe('embed');
-    const list = (await (await fetch(`${h.url}/v1/models`)).json()) as {
+    const list = (await (await h.fetch('/v1/models')).json()) as {
       data: Array<{ id: string }>;
     };
     expect(list.data.map((m) => m.id)).toEqual(expect.arrayContaining(['chat', 'embed', 'claude']));
@@ -47,7 +48,7 @@ describe('OpenAI-compatible proxy', () => {
   });
 
   it('a stream is passed through as SSE chunks ending in [DONE]', async () => {
-    const response = await postJson(chatUrl(), hello('chat', { stream: true }));
+    const response = await h.post(CHAT, hello('chat', { stream: true }));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events = await readSse(response);
@@ -66,7 +67,7 @@ describe('OpenAI-compatible proxy', () => {
   });
 
   it('a stream is not buffered: the first chunk arrives while the upstream is still silent', async () => {
-    const response = await postJson(chatUrl(), hello('fault-hang-mid-stream', { stream: true }));
+    const response = await h.post(CHAT, hello('fault-hang-mid-stream', { stream: true }));
     expect(response.status).toBe(200);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
@@ -75,12 +76,12 @@ describe('OpenAI-compatible proxy', () => {
   });
 
   it('Anthropic is translated both ways, streaming included', async () => {
-    const json = (await (await postJson(chatUrl(), hello('claude'))).json()) as Json;
+    const json = (await (await h.post(CHAT, hello('claude'))).json()) as Json;
     expect(json['object']).toBe('chat.completion');
     const upstream = h.mock.requests.at(-1);
     expect(upstream?.path).toBe('/v1/messages');
     expect(upstream?.headers['x-api-key']).toBe(PROVIDER_KEY);
-    const events = await readSse(await postJson(chatUrl(), hello('claude', { stream: true })));
+    const events = await readSse(await h.post(CHAT, hello('claude', { stream: true })));
     expect(events.at(-1)?.data).toBe('[DONE]');
     const text = events
       .slice(0, -1)
@@ -92,7 +93,7 @@ describe('OpenAI-compatible proxy', () => {
 
   it('Anthropic gets jpg images as jpeg and keeps cache markers; what it cannot honour is a named 400', async () => {
     const marked = { type: 'text', text: 'Stable rules.', cache_control: { type: 'ephemeral' } };
-    const response = await postJson(chatUrl(), {
+    const response = await h.post(CHAT, {
       model: 'claude',
       messages: [
         { role: 'system', content: [marked, { type: 'text', text: 'Today.' }] },
@@ -108,7 +109,7 @@ describe('OpenAI-compatible proxy', () => {
     expect(JSON.stringify(sent['messages'])).toContain('"media_type":"image/jpeg"');
 
     const before = h.mock.requests.length;
-    const refused = await postJson(chatUrl(), {
+    const refused = await h.post(CHAT, {
       model: 'claude',
       messages: [
         {
@@ -130,8 +131,8 @@ describe('OpenAI-compatible proxy', () => {
   });
 
   it('usage is recorded without content', async () => {
-    await postJson(
-      chatUrl(),
+    await h.post(
+      CHAT,
       hello('chat', { messages: [{ role: 'user', content: 'very secret prompt text' }] }),
     );
     const metrics = await (await fetch(`${h.url}/metrics`)).text();

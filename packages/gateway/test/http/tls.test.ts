@@ -43,26 +43,39 @@ function selfSigned(): { certFile: string; keyFile: string } | undefined {
 
 const tls = selfSigned();
 
+/** A GET over HTTPS to the gateway, trusting its self-signed certificate. */
+function httpsGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers, rejectUnauthorized: false },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe.skipIf(tls === undefined)('native TLS', () => {
-  it('serves HTTPS from server.tls and derives an https public URL', async () => {
-    const h = await startHarness({ config: { server: { tls } } });
+  it('serves HTTPS from server.tls and derives an https public URL, which DPoP proofs name', async () => {
+    // No fixed public URL: the subject is the one the gateway derives from server.tls.
+    const h = await startHarness({ config: { server: { tls } }, publicUrl: false });
     try {
       expect(h.url.startsWith('https://')).toBe(true);
       const port = (h.gateway.app.server.address() as { port: number }).port;
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = request(
-          { host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false },
-          (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => resolve(text));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
-      expect(JSON.parse(body)).toEqual({ status: 'ok' });
+      const health = await httpsGet(port, '/healthz');
+      expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
       expect(h.gateway.config.server.publicUrl.startsWith('https://')).toBe(true);
+      const models = await httpsGet(port, '/v1/models', await h.auth('GET', '/v1/models'));
+      expect(models.status).toBe(200);
+      expect(JSON.parse(models.body)).toMatchObject({ object: 'list' });
     } finally {
       await h.close();
     }

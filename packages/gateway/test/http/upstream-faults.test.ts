@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROVIDER_KEY, hello, postJson, readSse, startHarness, type Harness } from './harness.js';
+import { PROVIDER_KEY, hello, readSse, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ afterAll(async () => {
   await h.close();
 });
 
-const chatUrl = () => `${h.url}/v1/chat/completions`;
+const CHAT = '/v1/chat/completions';
 
 describe('upstream faults reach the client as problem+json with stable codes', () => {
   it.each([
@@ -37,7 +37,7 @@ describe('upstream faults reach the client as problem+json with stable codes', (
     ['fault-hang', 504, 'upstream.timeout'],
     ['down-chat', 502, 'upstream.unreachable'],
   ])('%s → %i %s', async (model, status, code) => {
-    const response = await postJson(chatUrl(), hello(model));
+    const response = await h.post(CHAT, hello(model));
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     const text = await response.text();
@@ -46,7 +46,7 @@ describe('upstream faults reach the client as problem+json with stable codes', (
   });
 
   it('a 429 upstream carries Retry-After to the client', async () => {
-    const response = await postJson(chatUrl(), hello('fault-http-429'));
+    const response = await h.post(CHAT, hello('fault-http-429'));
     expect(response.headers.get('retry-after')).toBe('1');
   });
 
@@ -57,7 +57,7 @@ describe('upstream faults reach the client as problem+json with stable codes', (
   ])(
     'a stream broken mid-way (%s) ends with a terminal SSE error event and no [DONE]',
     async (model, code) => {
-      const response = await postJson(chatUrl(), hello(model, { stream: true }));
+      const response = await h.post(CHAT, hello(model, { stream: true }));
       expect(response.status).toBe(200);
       const events = await readSse(response);
       const last = events.at(-1);
@@ -68,13 +68,13 @@ describe('upstream faults reach the client as problem+json with stable codes', (
   );
 
   it('a fault before the first byte of a stream is still a problem+json response', async () => {
-    const response = await postJson(chatUrl(), hello('fault-http-500', { stream: true }));
+    const response = await h.post(CHAT, hello('fault-http-500', { stream: true }));
     expect(response.status).toBe(502);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('the gateway stays up, and the provider key is in no log line', async () => {
-    expect((await postJson(chatUrl(), hello('chat'))).status).toBe(200);
+    expect((await h.post(CHAT, hello('chat'))).status).toBe(200);
     expect(h.logs()).not.toContain(PROVIDER_KEY);
     expect(h.logs()).not.toContain(PROVIDER_KEY.slice(0, 16));
   });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { limitsStage } from '../limits/index.js';
 import { chatBody, chunk, pipelineApp, type PipelineTestApp } from '../pipeline.test-helpers.js';
 import type { Forwarded, Stage } from '../stage.js';
+import { proxyStage } from '../proxy/index.js';
 import { parseStage } from './index.js';
 import { createModelRouter } from './router.js';
 
@@ -209,6 +210,12 @@ describe('parse stage', () => {
             maxObjectKeys: 1_000_000,
           },
         },
+        // limits and parse as configured, in front of the real proxy: the validator in isolation.
+        stages: (deps) => [
+          limitsStage(deps),
+          parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
+          proxyStage(deps),
+        ],
       });
       const response = await t.app.inject({
         method: 'POST',
