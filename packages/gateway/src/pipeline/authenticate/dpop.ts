@@ -1,16 +1,10 @@
 import type { RampartError } from '@rampart/core';
 import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-} from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config/index.js';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
 import { quotable, REALM, withChallenge } from './challenge.js';
+import { embeddedKey, jwkThumbprint } from './dpop-keys.js';
 import { ReplayCacheFull, type ReplayCache } from './replay.js';
 
 /**
@@ -113,8 +107,9 @@ export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy)
 
   let payload: JWTPayload;
   try {
-    // EmbeddedJWK: the key is the header's `jwk` (jose refuses a private or symmetric one).
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    // jose's EmbeddedJWK: the key is the header's `jwk` (a private or symmetric one is refused),
+    // imported once per device key.
+    ({ payload } = await jwtVerify(proof, embeddedKey, {
       algorithms: [...policy.algorithms],
       typ: 'dpop+jwt',
       clockTolerance: context.clockSkewSeconds,
@@ -145,7 +140,7 @@ export async function verifyDpopProof(context: ProofContext, policy: DpopPolicy)
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_CHARS) {
     throw invalid('The DPoP proof has no valid jti.');
   }
-  if ((await calculateJwkThumbprint(jwk)) !== context.jkt) {
+  if ((await jwkThumbprint(jwk)) !== context.jkt) {
     throw invalid('The DPoP proof is signed by another key than the token is bound to.');
   }
   // Last, so that an invalid proof never takes a place in the cache. A proof stays acceptable
