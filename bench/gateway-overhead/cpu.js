@@ -5,10 +5,11 @@
  * process is the load generator and should be pinned to the other one:
  *
  *   taskset -c 1 node bench/gateway-overhead/cpu.js [--stream] [--dpop] [--amount 20000]
- *     [--repeat 5] [--connections 10] [--chunks 8] [--prof DIR]
+ *     [--repeat 5] [--connections 10] [--chunks 8] [--prof DIR] [--node-arg=--flag ...]
  *
  * --dpop: every request carries a DPoP-bound access token and a fresh proof (the (e) row).
  * --prof DIR: Rampart runs with --cpu-prof and writes its profile into DIR when stopped.
+ * --node-arg: a Node option for Rampart (repeatable), e.g. --node-arg=--max-semi-space-size=64.
  * Prints one line per run and the median. Linux only (/proc).
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     chunks: { type: 'string', default: '8' },
     prof: { type: 'string' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const amount = Number(values.amount);
@@ -78,7 +80,10 @@ async function load(target, count) {
 
 const scenario = SCENARIOS.find((s) => s.id === (values.dpop ? 'e' : 'c'));
 if (scenario === undefined) throw new Error('no Rampart scenario');
-const nodeArgs = values.prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.prof}`];
+const nodeArgs = [
+  ...(values.prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.prof}`]),
+  ...values['node-arg'],
+];
 try {
   const mock = await startMock(chunks);
   const server = await scenario.start({ mockPort: mock.port, chunks, nodeArgs });
