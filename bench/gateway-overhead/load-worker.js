@@ -13,11 +13,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { dpopHeaders, signProofs } from './dpop-client.js';
 
 /**
  * @typedef {{
  *   url: string, headers: Record<string, string>, body: string,
- *   connections: number, duration: number, warmup: number
+ *   connections: number, duration: number, warmup: number,
+ *   dpop?: import('./dpop-client.js').DpopCredentials, proofs: number
  * }} LoadSpec
  */
 
@@ -28,6 +30,35 @@ import autocannon from 'autocannon';
 
 /** @type {LoadSpec} */
 const spec = JSON.parse(process.argv[2] ?? '{}');
+
+// With DPoP, every request gets the next proof of a pool signed before the first run (one
+// unique jti each, all well inside the gateway's proof max age), shared by all connections.
+const signingStart = performance.now();
+const proofs = spec.dpop === undefined ? [] : await signProofs(spec.dpop, spec.proofs);
+const signingS = (performance.now() - signingStart) / 1000;
+let used = 0;
+
+/** @typedef {{ headers: Record<string, string> }} RequestData */
+/** @type {{ setupRequest: (request: RequestData) => RequestData }[] | undefined} */
+const requests =
+  spec.dpop === undefined
+    ? undefined
+    : [
+        {
+          setupRequest(request) {
+            const credentials = /** @type {import('./dpop-client.js').DpopCredentials} */ (
+              spec.dpop
+            );
+            // An exhausted pool sends no proof: the 401s show up as non-2xx, never as replays.
+            const proof = proofs[used++];
+            if (proof === undefined) return { ...request, headers: { ...request.headers } };
+            return {
+              ...request,
+              headers: { ...request.headers, ...dpopHeaders(credentials, proof) },
+            };
+          },
+        },
+      ];
 
 /**
  * @param {number} seconds
@@ -48,6 +79,7 @@ function run(seconds) {
         connections: spec.connections,
         duration: seconds,
         timeout: 10,
+        ...(requests === undefined ? {} : { requests }),
       },
       (/** @type {Error | null} */ error, /** @type {AutocannonResult} */ result) =>
         error ? reject(error) : resolve({ result, latencies, bytes }),
@@ -97,5 +129,8 @@ const summary = {
     max: round(percentile(sorted, 1)),
   },
   bytesPerResponse: ok === 0 ? null : bytes,
+  ...(spec.dpop === undefined
+    ? {}
+    : { proofs: { signed: proofs.length, used, signingS: round(signingS) } }),
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -3,6 +3,7 @@
  * themselves, each in a fresh load-worker.js process pinned to the load core.
  */
 import { fileURLToPath } from 'node:url';
+import { dpopHeaders, signProofs } from './dpop-client.js';
 import { CPU, spawnPinned } from './procs.js';
 
 const WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
@@ -21,7 +22,7 @@ export function requestBody(stream) {
  * @typedef {import('./servers.js').Target} Target
  * @typedef {{
  *   connections: number, durationS: number, ok: number, non2xx: number, errors: number,
- *   timeouts: number, rps: number,
+ *   timeouts: number, rps: number, proofs?: { signed: number, used: number, signingS: number },
  *   latencyMs: { p50: number, p90: number, p99: number, mean: number, max: number },
  *   bytesPerResponse: { min: number, max: number } | null
  * }} LoadResult
@@ -29,11 +30,15 @@ export function requestBody(stream) {
 
 /**
  * @param {Target} target
- * @param {{ stream: boolean, connections: number, duration: number, warmup: number }} options
+ * @param {{
+ *   stream: boolean, connections: number, duration: number, warmup: number, expectedRps: number
+ * }} options  expectedRps: an upper bound of the rate, to size the pool of DPoP proofs
  * @returns {Promise<LoadResult>}
  */
-export async function runLoad(target, { stream, connections, duration, warmup }) {
-  const spec = { ...target, body: requestBody(stream), connections, duration, warmup };
+export async function runLoad(target, { stream, connections, duration, warmup, expectedRps }) {
+  // Half as many again as the bound says, since a proof must never be short (or reused).
+  const proofs = Math.ceil(expectedRps * (warmup + duration) * 1.5) + 1000;
+  const spec = { ...target, body: requestBody(stream), connections, duration, warmup, proofs };
   const child = spawnPinned(CPU.load, process.execPath, [WORKER, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,16 +63,30 @@ export async function runLoad(target, { stream, connections, duration, warmup })
  * @returns {Promise<string | undefined>} what is wrong, or undefined when all is well
  */
 export async function verifyTarget(target) {
-  const headers = { 'content-type': 'application/json', ...target.headers };
+  const [first, second] = target.dpop === undefined ? [] : await signProofs(target.dpop, 2);
+  /** @param {string | undefined} proof */
+  const headersWith = (proof) => ({
+    'content-type': 'application/json',
+    ...target.headers,
+    ...(target.dpop === undefined || proof === undefined ? {} : dpopHeaders(target.dpop, proof)),
+  });
   try {
-    const plain = await fetch(target.url, { method: 'POST', headers, body: requestBody(false) });
+    const plain = await fetch(target.url, {
+      method: 'POST',
+      headers: headersWith(first),
+      body: requestBody(false),
+    });
     const text = await plain.text();
     if (plain.status !== 200) return `JSON request: status ${plain.status}: ${text.slice(0, 300)}`;
     const content = JSON.parse(text)?.choices?.[0]?.message?.content;
     if (typeof content !== 'string' || content === '') {
       return `JSON request: no choices[0].message.content in ${text.slice(0, 300)}`;
     }
-    const streamed = await fetch(target.url, { method: 'POST', headers, body: requestBody(true) });
+    const streamed = await fetch(target.url, {
+      method: 'POST',
+      headers: headersWith(second),
+      body: requestBody(true),
+    });
     const events = await streamed.text();
     if (streamed.status !== 200) {
       return `stream request: status ${streamed.status}: ${events.slice(0, 300)}`;

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Rampart's targets, judged against baselines measured in the same run. */
-export const TARGETS = { maxAddedP50Ms: 0.5, minThroughputVsBare: 0.6 };
+export const TARGETS = { maxAddedP50Ms: 0.5, minThroughputVsBare: 0.6, maxAuthAddedP50Ms: 0.3 };
 
 export const MODES = /** @type {const} */ ({ json: 'non-streaming', stream: 'streaming' });
 
@@ -37,19 +37,19 @@ function byId(scenarios, mode) {
 
 /**
  * @param {ScenarioResult[]} scenarios
- * @returns {Record<keyof typeof MODES, { addedP50: Verdict, throughputVsBare: Verdict }>}
+ * @returns {Record<keyof typeof MODES, { addedP50: Verdict, throughputVsBare: Verdict, authAddedP50: Verdict }>}
  */
 export function judge(scenarios) {
   /** @param {keyof typeof MODES} mode */
   const one = (mode) => {
     const get = byId(scenarios, mode);
-    const [a, b, c] = [get('a'), get('b'), get('c')];
-    /** @type {(base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean) => Verdict} */
-    const verdict = (base, f, ok) => {
-      if (c === undefined || base === undefined)
+    const [a, b, c, e] = [get('a'), get('b'), get('c'), get('e')];
+    /** @type {(base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean, row?: ModeResult) => Verdict} */
+    const verdict = (base, f, ok, row = c) => {
+      if (row === undefined || base === undefined)
         return { met: null, value: null, note: 'not measured' };
-      const value = f(c, base);
-      const bad = problems(c) + problems(base);
+      const value = f(row, base);
+      const bad = problems(row) + problems(base);
       if (bad > 0) return { met: null, value, note: `not judged: ${bad} non-2xx/errors` };
       return { met: ok(value), value };
     };
@@ -63,6 +63,13 @@ export function judge(scenarios) {
         b,
         (c, b) => c.throughput.rps / b.throughput.rps,
         (v) => v >= TARGETS.minThroughputVsBare,
+      ),
+      // The authenticated row against the unauthenticated one: what DPoP-bound tokens cost.
+      authAddedP50: verdict(
+        c,
+        (e, c) => e.latency.latencyMs.p50 - c.latency.latencyMs.p50,
+        (v) => v <= TARGETS.maxAuthAddedP50Ms,
+        e,
       ),
     };
   };
@@ -96,7 +103,7 @@ function table(rows) {
  */
 export function modeTable(scenarios, mode, connections) {
   const get = byId(scenarios, mode);
-  const [a, b, c, d] = [get('a'), get('b'), get('c'), get('d')];
+  const [a, b, c, d, e] = [get('a'), get('b'), get('c'), get('d'), get('e')];
   const header = [
     '',
     'p50 ms',
@@ -141,6 +148,16 @@ export function modeTable(scenarios, mode, connections) {
         `req/s ${ratio(c.throughput.rps, d.throughput.rps)} (higher is better)`,
     );
   }
+  if (c !== undefined && e !== undefined) {
+    const added = (/** @type {number} */ x, /** @type {number} */ y) =>
+      `${x - y >= 0 ? '+' : ''}${fixed(x - y, 3)} ms`;
+    lines.push(
+      `DPoP token + proof, (e) over (c): ` +
+        `p50 ${added(e.latency.latencyMs.p50, c.latency.latencyMs.p50)}, ` +
+        `p99 ${added(e.latency.latencyMs.p99, c.latency.latencyMs.p99)}; ` +
+        `req/s ${fixed((100 * e.throughput.rps) / c.throughput.rps, 0)}% of (c)'s`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -158,6 +175,7 @@ export function targetLines(verdicts) {
     out.push(
       `  ${line(v.addedP50, `${MODES[mode]}: adds ${fixed(v.addedP50.value, 3)} ms p50 over (a), target ≤ ${TARGETS.maxAddedP50Ms} ms`)}`,
       `  ${line(v.throughputVsBare, `${MODES[mode]}: ${fixed(v.throughputVsBare.value === null ? null : 100 * v.throughputVsBare.value, 0)}% of (b)'s throughput, target ≥ ${100 * TARGETS.minThroughputVsBare}%`)}`,
+      `  ${line(v.authAddedP50, `${MODES[mode]}: DPoP token + proof (e) adds ${fixed(v.authAddedP50.value, 3)} ms p50 over (c), target ≤ ${TARGETS.maxAuthAddedP50Ms} ms`)}`,
     );
   }
   return out.join('\n');

@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startIdentity } from './dpop-client.js';
 import { CPU, atExit, spawnPinned, stopChild } from './procs.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,9 +22,13 @@ const PORTKEY_MAIN = join(
 const CHAT_PATH = '/v1/chat/completions';
 
 /**
- * @typedef {{ url: string, headers: Record<string, string> }} Target  where requests go
- * @typedef {{ name: string, command: string, stop: () => Promise<void> }} Running
- * @typedef {{ mockPort: number, chunks: number }} Context
+ * @typedef {{
+ *   url: string, headers: Record<string, string>,
+ *   dpop?: import('./dpop-client.js').DpopCredentials
+ * }} Target  where requests go; with `dpop`, each request carries the token and a fresh proof
+ * @typedef {{ name: string, command: string, pid?: number, stop: () => Promise<void> }} Running
+ * @typedef {{ mockPort: number, chunks: number, nodeArgs?: string[] }} Context
+ *   nodeArgs: Node options for Rampart (cpu.js profiles it with --cpu-prof)
  * @typedef {{
  *   id: string, name: string, unavailable: () => string | undefined,
  *   start: (ctx: Context) => Promise<Running & { target: Target }>
@@ -64,23 +69,24 @@ export const SCENARIOS = [
   {
     id: 'c',
     name: 'Rampart',
-    unavailable: () =>
-      existsSync(RAMPART_DIST) ? undefined : 'the CLI is not built (run `npx tsc -b`)',
-    start: async ({ mockPort }) => {
+    unavailable: rampartUnavailable,
+    start: ({ mockPort, nodeArgs }) => startRampart(mockPort, { nodeArgs }),
+  },
+  {
+    // Right after (c), so that the two Rampart rows are measured back to back.
+    id: 'e',
+    name: 'Rampart, DPoP token + proof',
+    unavailable: rampartUnavailable,
+    start: async ({ mockPort, nodeArgs }) => {
       const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
-      const removeDir = atExit(() => rmSync(dir, { recursive: true, force: true }));
-      const config = join(dir, 'rampart.yaml');
-      writeFileSync(config, rampartConfig(mockPort, port));
-      const env = { RAMPART_DATA_DIR: join(dir, 'data') };
-      const args = [RAMPART_BIN, 'serve', '--config', config];
+      const htu = `http://127.0.0.1:${port}${CHAT_PATH}`;
+      const { issuer, credentials } = await startIdentity(htu);
       try {
-        const server = await startServer('rampart', args, port, env);
-        const stop = () => server.stop().finally(removeDir);
-        const target = { url: `http://127.0.0.1:${port}${CHAT_PATH}`, headers: {} };
-        return { ...server, stop, target };
+        const server = await startRampart(mockPort, { port, issuer, nodeArgs });
+        const stop = () => server.stop().finally(() => issuer.close());
+        return { ...server, stop, target: { ...server.target, dpop: credentials } };
       } catch (error) {
-        removeDir();
+        await issuer.close();
         throw error;
       }
     },
@@ -104,6 +110,37 @@ export const SCENARIOS = [
   },
 ];
 
+function rampartUnavailable() {
+  return existsSync(RAMPART_DIST) ? undefined : 'the CLI is not built (run `npx tsc -b`)';
+}
+
+/**
+ * `rampart serve` in front of the mock; with an issuer, `/v1` requires its tokens.
+ * @param {number} mockPort
+ * @param {{
+ *   port?: number, issuer?: import('@rampart/testkit').MockIssuer, nodeArgs?: string[]
+ * }} options
+ * @returns {Promise<Running & { target: Target }>}
+ */
+async function startRampart(mockPort, { port, issuer, nodeArgs = [] }) {
+  const listen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
+  const removeDir = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'rampart.yaml');
+  writeFileSync(config, rampartConfig(mockPort, listen, issuer));
+  const env = { RAMPART_DATA_DIR: join(dir, 'data') };
+  const args = [...nodeArgs, RAMPART_BIN, 'serve', '--config', config];
+  try {
+    const server = await startServer('rampart', args, listen, env);
+    const stop = () => server.stop().finally(removeDir);
+    const target = { url: `http://127.0.0.1:${listen}${CHAT_PATH}`, headers: {} };
+    return { ...server, stop, target };
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
+}
+
 /** @returns {string | undefined} why the benchmark cannot run at all */
 export function mockUnavailable() {
   return existsSync(MOCK_MAIN) ? undefined : `${MOCK_MAIN} is missing (run \`npx tsc -b\`)`;
@@ -119,8 +156,23 @@ export async function startMock(chunks) {
 /**
  * @param {number} mockPort
  * @param {number} port
+ * @param {import('@rampart/testkit').MockIssuer} [issuer]
  */
-function rampartConfig(mockPort, port) {
+function rampartConfig(mockPort, port, issuer) {
+  const auth =
+    issuer === undefined
+      ? []
+      : [
+          'auth:',
+          '  issuers:',
+          `    - issuer: ${issuer.issuer}`,
+          `      jwksUri: ${issuer.jwksUri}`,
+          `      audiences: [${issuer.audience}]`,
+          '  dpop:',
+          // Every proof id is remembered for the proof window (maxAgeSeconds + twice the clock
+          // skew: 120 s by default), and the runs send up to a few thousand a second.
+          '    maxReplayEntries: 5000000',
+        ];
   return [
     'providers:',
     '  mock:',
@@ -133,6 +185,11 @@ function rampartConfig(mockPort, port) {
     '    model: bench',
     'server:',
     `  port: ${port}`,
+    // What the DPoP proofs' htu name (it is also the default for this address).
+    `  publicUrl: http://127.0.0.1:${port}`,
+    // Stopping is not measured: no readiness grace period.
+    '  drainDelayMs: 0',
+    ...auth,
     'log:',
     '  level: warn',
     '',
@@ -161,7 +218,9 @@ async function startServer(name, args, port, env = {}) {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const command = `node ${args.map((a) => a.replace(ROOT, '')).join(' ')}`;
-  const stop = () => stopChild(child);
+  // A profiled process writes its profile while it exits: give it time.
+  const profiled = args.some((arg) => arg.startsWith('--cpu-prof'));
+  const stop = () => stopChild(child, profiled ? 30_000 : 3000);
   try {
     await waitForPort(port, child, 30_000);
   } catch (error) {
@@ -171,7 +230,7 @@ async function startServer(name, args, port, env = {}) {
       cause: error,
     });
   }
-  return { name, command, stop };
+  return { name, command, pid: child.pid, stop };
 }
 
 /**

@@ -1,16 +1,10 @@
 import type { RampartError } from '@rampart/core';
 import { createHash } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-} from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config/index.js';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
 import { quotable, REALM, withChallenge } from './challenge.js';
+import { embeddedKey, jwkThumbprint } from './dpop-keys.js';
 import { checkProofNonce, type NonceIssuer } from './nonce.js';
 import { ReplayCacheFull, type ReplayCache } from './replay.js';
 
@@ -125,8 +119,9 @@ export async function verifyDpopProof(
 
   let payload: JWTPayload;
   try {
-    // EmbeddedJWK: the key is the header's `jwk` (jose refuses a private or symmetric one).
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    // jose's EmbeddedJWK: the key is the header's `jwk` (a private or symmetric one is refused),
+    // imported once per device key.
+    ({ payload } = await jwtVerify(proof, embeddedKey, {
       algorithms: [...policy.algorithms],
       typ: 'dpop+jwt',
       clockTolerance: context.clockSkewSeconds,
@@ -157,7 +152,7 @@ export async function verifyDpopProof(
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_CHARS) {
     throw invalid('The DPoP proof has no valid jti.');
   }
-  if ((await calculateJwkThumbprint(jwk)) !== context.jkt) {
+  if ((await jwkThumbprint(jwk)) !== context.jkt) {
     throw invalid('The DPoP proof is signed by another key than the token is bound to.');
   }
   const nextNonce =

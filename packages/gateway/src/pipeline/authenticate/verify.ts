@@ -4,6 +4,7 @@ import {
   decodeJwt,
   errors,
   jwtVerify,
+  type FlattenedJWSInput,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -12,6 +13,7 @@ import { gatewayError } from '../../errors.js';
 import type { Principal } from '../exchange.js';
 import { bearerRefusal } from './challenge.js';
 import { principalOf } from './claims.js';
+import { VerifiedTokens, type VerifyKey } from './verified-tokens.js';
 
 type IssuerConfig = Config['auth']['issuers'][number];
 
@@ -72,6 +74,7 @@ export function createTokenVerifier(
     ]),
     ...local.map((entry): [string, TrustedIssuer] => [entry.config.issuer, entry]),
   ]);
+  const verifiedTokens = new VerifiedTokens();
   return {
     async verify(token, nowMs) {
       const issuer = trusted.get(unverifiedIssuer(token));
@@ -81,19 +84,51 @@ export function createTokenVerifier(
       const { config } = issuer;
       let payload: JWTPayload;
       let typ: unknown;
-      try {
-        const verified = await jwtVerify(token, issuer.key, {
-          issuer: config.issuer,
-          audience: config.audiences,
-          algorithms: config.algorithms,
-          clockTolerance: config.clockSkewSeconds,
-          requiredClaims: ['sub', 'exp'],
-          currentDate: new Date(nowMs),
-        });
-        payload = verified.payload;
-        typ = verified.protectedHeader.typ;
-      } catch (error) {
-        throw refusalFor(error);
+      const kept = await verifiedTokens.get(token, issuer.key);
+      if (kept !== undefined) {
+        // Only the clock can change a verified token's answer: jose's time checks, redone.
+        try {
+          checkTimes(kept.payload, nowMs, config.clockSkewSeconds);
+        } catch (error) {
+          verifiedTokens.delete(token);
+          throw error;
+        }
+        ({ payload, typ } = kept);
+      } else {
+        let key: VerifyKey | undefined;
+        let input: FlattenedJWSInput | undefined;
+        try {
+          const verified = await jwtVerify(
+            token,
+            async (header, flattened) => {
+              input = flattened;
+              key = await issuer.key(header, flattened);
+              return key;
+            },
+            {
+              issuer: config.issuer,
+              audience: config.audiences,
+              algorithms: config.algorithms,
+              clockTolerance: config.clockSkewSeconds,
+              requiredClaims: ['sub', 'exp'],
+              currentDate: new Date(nowMs),
+            },
+          );
+          payload = verified.payload;
+          typ = verified.protectedHeader.typ;
+          if (key !== undefined && input !== undefined) {
+            verifiedTokens.set(token, {
+              getKey: issuer.key,
+              key,
+              header: verified.protectedHeader,
+              input,
+              payload,
+              typ,
+            });
+          }
+        } catch (error) {
+          throw refusalFor(error);
+        }
       }
       if (typeof typ === 'string' && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase())) {
         throw bearerRefusal('auth.token_invalid', 'The token is not an access token (typ).');
@@ -124,6 +159,29 @@ export function createTokenVerifier(
       };
     },
   };
+}
+
+/**
+ * jose's `nbf` and `exp` checks (jwt_claims_set.js), on a payload jose has validated (both are
+ * numbers or absent), thrown as the jose errors refusalFor maps.
+ */
+function checkTimes(payload: JWTPayload, nowMs: number, toleranceSeconds: number): void {
+  const now = Math.floor(nowMs / 1000);
+  if (payload.nbf !== undefined && payload.nbf > now + toleranceSeconds) {
+    throw refusalFor(
+      new errors.JWTClaimValidationFailed(
+        '"nbf" claim timestamp check failed',
+        payload,
+        'nbf',
+        'check_failed',
+      ),
+    );
+  }
+  if (payload.exp !== undefined && payload.exp <= now - toleranceSeconds) {
+    throw refusalFor(
+      new errors.JWTExpired('"exp" claim timestamp check failed', payload, 'exp', 'check_failed'),
+    );
+  }
 }
 
 /** The `iss` of a token before verification: only to choose which keys to verify it with. */
