@@ -18,7 +18,11 @@ import { createModelRouter, type ModelRoute } from './pipeline/parse/router.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 import { ServiceKeyRepository } from './identity/service-keys/index.js';
-import { createAccountService, type AccountService } from './identity/accounts/index.js';
+import {
+  createAccountService,
+  redisLimiters,
+  type AccountService,
+} from './identity/accounts/index.js';
 import { localIssuerTrust, providerRevocationHooks } from './identity/provider/index.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
@@ -158,6 +162,7 @@ export async function startGateway(
                 keyring,
                 config: config.accounts,
                 publicUrl: config.server.publicUrl,
+                ...(redis === undefined ? {} : { limiters: redisLimiters(redis.client) }),
               }),
           }
         : undefined,

@@ -14,5 +14,10 @@ export {
 export type * from './service.js';
 export { argon2idHasher, MAX_PASSWORD_BYTES, type PasswordHasher } from './passwords.js';
 export { relyingPartyFor, type RelyingParty } from './relying-party.js';
-export { memoryLimiters, type LimiterFactory, type LimiterOptions } from './throttle.js';
+export {
+  memoryLimiters,
+  redisLimiters,
+  type LimiterFactory,
+  type LimiterOptions,
+} from './throttle.js';
 export { MAX_USERNAME_LENGTH, normalizeUsername } from './username.js';

@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { AccountsConfig } from '../../config/accounts-schema.js';
 
 /**
@@ -21,13 +27,22 @@ export interface LimiterOptions {
 }
 
 /**
- * Builds a limiter. The default keeps counters in this process; with `redis.url` the lead's
- * wiring passes `(options) => new RateLimiterRedis({ storeClient: redis, ...options })` (an
- * ioredis client) so that every replica shares them.
+ * Builds a limiter. The default keeps counters in this process; with `redis.url` the gateway
+ * passes `redisLimiters(client)` so that every replica shares them (an attacker spreading
+ * guesses over replicas meets one budget).
  */
 export type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
 
 export const memoryLimiters: LimiterFactory = (options) => new RateLimiterMemory({ ...options });
+
+/**
+ * Counters in Redis (atomic per key, shared by replicas), on the gateway's one connection
+ * (`redis.url`, whose key prefix applies). No in-memory fallback (`insuranceLimiter`): a Redis
+ * that cannot answer fails the attempt closed instead of letting each replica count alone.
+ */
+export function redisLimiters(client: Redis): LimiterFactory {
+  return (options) => new RateLimiterRedis({ storeClient: client, ...options });
+}
 
 export type Reservation =
   | { readonly ok: true; succeeded(): Promise<void> }
