@@ -37,6 +37,10 @@ export function proxyStage(deps: { readonly metrics: GatewayMetrics }): Stage {
         // The parse stage runs first; reaching here without it is a wiring bug, not bad input.
         throw gatewayError('internal.error', 'The request reached the proxy unparsed.');
       }
+      // A client that left, or a shutdown whose grace ran out, while earlier stages awaited
+      // (a JWKS fetch, a store read): no upstream call is started for nobody. The reason is
+      // the RampartError the exchange was aborted with.
+      exchange.signal.throwIfAborted();
       const { provider } = route;
       const options: CallOptions = { signal: exchange.signal, requestId: exchange.requestId };
       if (request.kind === 'embeddings') {

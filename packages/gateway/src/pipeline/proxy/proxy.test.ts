@@ -10,6 +10,7 @@ import {
   type PipelineTestApp,
   type StubBehaviour,
 } from '../pipeline.test-helpers.js';
+import type { PipelineDeps } from '../index.js';
 import type { Stage } from '../stage.js';
 import { proxyStage } from './index.js';
 
@@ -23,7 +24,7 @@ afterEach(async () => {
  * proxy with its neighbours stubbed: a parse stand-in that puts a fixed route and upstream body
  * on the exchange, and a provider double behind it.
  */
-function proxyApp(behaviour: StubBehaviour = {}) {
+function proxyApp(behaviour: StubBehaviour = {}, before: readonly Stage[] = []) {
   const provider = stubProvider(behaviour);
   const route = createModelRouter([
     { alias: 'chat', kind: 'chat', provider, upstreamModel: 'upstream-model' },
@@ -43,17 +44,36 @@ function proxyApp(behaviour: StubBehaviour = {}) {
     },
   };
   let seen: unknown;
+  let outcome: unknown;
   const watch: Stage = {
     name: 'record',
     done: (exchange) => {
       seen = exchange.usage;
+      outcome = exchange.outcome;
     },
   };
-  t = pipelineApp({ provider, stages: (deps) => [fixedParse, proxyStage(deps), watch] });
-  return { provider, app: t.app, metrics: t.metrics, usage: () => seen };
+  const stages = (deps: PipelineDeps) => [...before, fixedParse, proxyStage(deps), watch];
+  t = pipelineApp({ provider, stages });
+  return { provider, app: t.app, metrics: t.metrics, usage: () => seen, outcome: () => outcome };
 }
 
 describe('proxy stage', () => {
+  it('starts no upstream call when the exchange was aborted while earlier stages awaited', async () => {
+    // A stage that is still awaiting (as authenticate awaits a JWKS) when shutdown's grace runs out.
+    const slow: Stage = {
+      name: 'authenticate',
+      headers: async () => {
+        t?.shutdown.abort(gatewayError('server.shutting_down'));
+        await Promise.resolve();
+      },
+    };
+    const { provider, app, outcome } = proxyApp({}, [slow]);
+    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
+    expect(response.statusCode).toBe(503);
+    expect(provider.sent).toEqual([]);
+    expect(outcome()).toBe('server.shutting_down');
+  });
+
   it('sends exactly the upstream body the earlier stages left, and puts usage on the exchange', async () => {
     const { provider, app, usage } = proxyApp();
     const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
