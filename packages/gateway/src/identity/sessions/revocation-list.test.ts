@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testPrincipal } from '../../pipeline/principal.test-helpers.js';
 import type { Principal } from '../../pipeline/exchange.js';
 import { revocationGate } from './gate.js';
 import { RevocationList } from './revocation-list.js';
@@ -7,21 +8,15 @@ const T0 = 1_800_000_000_000;
 const owner = { tenant: 'tenant-a', issuer: 'https://issuer.example', subject: 'user-1' };
 
 function principal(overrides: Partial<Principal> = {}): Principal {
-  return {
-    subject: 'user-1',
+  return testPrincipal({
     issuer: 'https://issuer.example',
     tenant: 'tenant-a',
-    roles: [],
-    acr: undefined,
-    amr: [],
     deviceJkt: 'jkt-1',
     tokenId: 'jti-1',
     sessionId: 'sid-1',
     issuedAt: T0 / 1000 - 60,
-    credential: 'access_token',
-    clientId: undefined,
     ...overrides,
-  };
+  });
 }
 
 describe('revocation list', () => {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../store/index.js';
+import { testPrincipal } from '../../pipeline/principal.test-helpers.js';
 import type { Principal } from '../../pipeline/exchange.js';
 import { revocationGate } from './gate.js';
 import { SessionRepository } from './repository.js';
@@ -12,21 +13,15 @@ import { SessionTracker } from './tracker.js';
 const T0 = 1_800_000_000_000;
 
 function principal(overrides: Partial<Principal> = {}): Principal {
-  return {
-    subject: 'user-1',
+  return testPrincipal({
     issuer: 'https://issuer.example',
     tenant: 'tenant-a',
-    roles: [],
-    acr: undefined,
-    amr: [],
     deviceJkt: 'jkt-1',
     tokenId: 'jti-1',
     sessionId: 'sid-1',
     issuedAt: T0 / 1000,
-    credential: 'access_token',
-    clientId: undefined,
     ...overrides,
-  };
+  });
 }
 
 let store: Store | undefined;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AUTHZ_ENDPOINTS, AUTHZ_FEATURES } from '../../config/authz-schema.js';
 import { validateConfig } from '../../config/index.js';
+import { testPrincipal } from '../principal.test-helpers.js';
 import type { Principal } from '../exchange.js';
 import { compilePolicy, type AccessRequest } from './policy.js';
 
@@ -20,21 +21,9 @@ const authz = validateConfig({
 const policy = compilePolicy(authz);
 
 function principal(overrides: Partial<Principal> = {}): Principal {
-  return {
-    subject: 'user-1',
-    issuer: 'https://issuer.test/',
-    tenant: undefined,
-    roles: [],
-    acr: undefined,
-    amr: [],
-    deviceJkt: undefined,
-    tokenId: undefined,
-    sessionId: undefined,
-    issuedAt: undefined,
-    credential: 'access_token',
-    clientId: undefined,
+  return testPrincipal({
     ...overrides,
-  };
+  });
 }
 
 const chat = (alias: string, ...features: AccessRequest['features']): AccessRequest => ({
