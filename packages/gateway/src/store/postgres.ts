@@ -1,7 +1,8 @@
-import { PostgresDialect } from 'kysely';
+import type { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { gatewayError } from '../errors.js';
 import type { StoreLogger } from './log.js';
+import { CurrentSchemaPostgresDialect } from './postgres-introspector.js';
 
 /** Unquoted PostgreSQL identifiers fold to lower case, so only lower case names are accepted. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -63,7 +64,7 @@ export function postgresTarget(
   pool.on('error', (error) => {
     logger?.warn({ target: describe, reason: redact(error.message) }, 'database connection lost');
   });
-  return { dialect: new PostgresDialect({ pool }), describe, redact };
+  return { dialect: new CurrentSchemaPostgresDialect({ pool }), describe, redact };
 }
 
 /** Unknown-code errors from PostgreSQL carry the SQLSTATE in `code`. */

@@ -28,6 +28,28 @@ describeWithPg('postgres store', (url, schema) => {
     }
   });
 
+  it('introspects only its own schema, so another schema dropped meanwhile cannot fail a start', async () => {
+    const dataDir = tempDir();
+    const store = await openStore({ url, dataDir, schema: `${schema}_own` });
+    try {
+      await withClient(url, (client) =>
+        client.query(
+          `create schema if not exists "${schema}_other"; create table if not exists "${schema}_other".elsewhere (id serial)`,
+        ),
+      );
+      const tables = await store.db.introspection.getTables({ withInternalKyselyTables: true });
+      expect(new Set(tables.map((table) => table.schema))).toEqual(new Set([`${schema}_own`]));
+      expect(tables.map((table) => table.name)).toContain('kysely_migration');
+      expect(tables.map((table) => table.name)).not.toContain('elsewhere');
+      // Kysely's own tables are hidden unless asked for, as with the stock introspector.
+      const visible = await store.db.introspection.getTables();
+      expect(visible.map((table) => table.name)).not.toContain('kysely_migration');
+      expect(visible.map((table) => table.name)).toContain('usage_events');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('replicas starting together migrate a new schema once', async () => {
     const dataDir = tempDir();
     const settings = { url, dataDir, schema: `${schema}_together` };
