@@ -123,6 +123,10 @@ describe('login pages', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain('com.example.app:');
     expect(response.headers.get('cache-control')).toBe('no-store');
+    // Not `no-referrer`: under it a browser's POSTs from these pages carry `Origin: null`, which
+    // the CORS hook and the login's Origin check refuse (passkey-browser.test.ts drives it).
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(html).toContain('<meta name="referrer" content="same-origin">');
     const bundle = await fetch(`${running.issuer}/login/assets/webauthn.js`);
     expect(bundle.status).toBe(200);
     expect(await bundle.text()).toContain('SimpleWebAuthnBrowser');

@@ -11,7 +11,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * What the login routes need around them, installed in their own Fastify scope: bounded body
  * parsers (forms and JSON, nowhere else outside `/v1`), the security headers of every answer
- * (a strict CSP, no caching, no referrer) and the same-origin assets.
+ * (a strict CSP, no caching, no referrer beyond the gateway's own origin) and the same-origin
+ * assets.
  */
 export function installLoginHttp(scope: FastifyInstance, redirectTargets: readonly string[]): void {
   const csp = [
@@ -49,7 +50,10 @@ export function installLoginHttp(scope: FastifyInstance, redirectTargets: readon
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('content-security-policy', csp);
-    reply.header('referrer-policy', 'no-referrer');
+    // `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on the
+    // pages' own POSTs (Fetch, "serializing a request origin"), which the CORS hook and the
+    // login's Origin check rightly refuse. The app and other sites still get no referrer.
+    reply.header('referrer-policy', 'same-origin');
     next(null, payload);
   });
   const asset = (name: string, type: string, body: string | Buffer) =>

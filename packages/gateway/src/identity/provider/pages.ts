@@ -38,7 +38,7 @@ function page(title: string, body: string, options: { readonly passkeys?: boolea
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${ASSET_PATH}/login.css">
 ${scripts}
