@@ -42,7 +42,10 @@ export async function startIdentity(htu) {
     alg: /** @type {const} */ (ALG),
   };
   // Long enough for the whole benchmark: the token is reused, as an app reuses its token.
-  const accessToken = await issuer.accessToken({}, { dpop: key, expiresIn: 3600 });
+  const accessToken = await issuer.accessToken(
+    { roles: ['bench'] },
+    { dpop: key, expiresIn: 3600 },
+  );
   const privateJwk = await exportJWK(pair.privateKey);
   return {
     issuer,

@@ -44,8 +44,10 @@ export function judge(scenarios) {
   const one = (mode) => {
     const get = byId(scenarios, mode);
     const [a, b, c, e] = [get('a'), get('b'), get('c'), get('e')];
-    /** @type {(base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean, row?: ModeResult) => Verdict} */
-    const verdict = (base, f, ok, row = c) => {
+    // `row` is explicit, never defaulted: a failed (e) is undefined, and a default would judge
+    // (c) against itself (0 ms added, "MET").
+    /** @type {(row: ModeResult | undefined, base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean) => Verdict} */
+    const verdict = (row, base, f, ok) => {
       if (row === undefined || base === undefined)
         return { met: null, value: null, note: 'not measured' };
       const value = f(row, base);
@@ -55,21 +57,23 @@ export function judge(scenarios) {
     };
     return {
       addedP50: verdict(
+        c,
         a,
         (c, a) => c.latency.latencyMs.p50 - a.latency.latencyMs.p50,
         (v) => v <= TARGETS.maxAddedP50Ms,
       ),
       throughputVsBare: verdict(
+        c,
         b,
         (c, b) => c.throughput.rps / b.throughput.rps,
         (v) => v >= TARGETS.minThroughputVsBare,
       ),
       // The authenticated row against the unauthenticated one: what DPoP-bound tokens cost.
       authAddedP50: verdict(
+        e,
         c,
         (e, c) => e.latency.latencyMs.p50 - c.latency.latencyMs.p50,
         (v) => v <= TARGETS.maxAuthAddedP50Ms,
-        e,
       ),
     };
   };

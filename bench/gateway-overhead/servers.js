@@ -172,6 +172,13 @@ function rampartConfig(mockPort, port, issuer) {
           // Every proof id is remembered for the proof window (maxAgeSeconds + twice the clock
           // skew: 120 s by default), and the runs send up to a few thousand a second.
           '    maxReplayEntries: 5000000',
+          // Authorization denies by default: the bench token's role may use the bench alias.
+          'authz:',
+          '  roles:',
+          '    bench:',
+          '      - endpoints: [chat]',
+          '        aliases: [bench]',
+          '        features: [stream]',
         ];
   return [
     'providers:',
