@@ -194,7 +194,7 @@ export const GATEWAY_ERRORS = {
   'authz.mfa_required': {
     status: 403,
     title: 'Multi-factor authentication required',
-    doc: 'The permission that would allow this request requires multi-factor authentication (`mfa: true`) and the access token does not show it: its `acr` is not one of `authz.mfa.acrValues` and its `amr` names neither `mfa` nor two factors of different kinds. The `WWW-Authenticate` header carries an RFC 9470 step-up challenge (`error="insufficient_user_authentication"`, `acr_values`): authenticate again with a second factor and retry with the new token. A service key never satisfies it. The admin API (`/admin/v1`) refuses with it too when the token’s `acr` is not one of `admin.mfaAcrValues` and its `amr` names fewer than two methods.',
+    doc: 'The permission that would allow this request requires multi-factor authentication (`mfa: true`) and the access token does not show it: its `acr` is not one of `authz.mfa.acrValues` and its `amr` names neither `mfa` nor two factors of different kinds. The `WWW-Authenticate` header carries an RFC 9470 step-up challenge (`error="insufficient_user_authentication"`, `acr_values`): authenticate again with a second factor and retry with the new token. A service key never satisfies it. The admin API (`/admin/v1`) refuses with it too, by the same rule, when `admin.requireMfa` is on.',
   },
   'admin.not_found': {
     status: 404,

@@ -12,13 +12,13 @@ export { mfaPolicy, roleIsAdmin, type HasMfa, type IsAdmin } from './policy.js';
 export const ADMIN_PREFIX = '/admin/v1';
 
 export interface AdminDeps {
-  readonly config: Pick<Config, 'admin'>;
+  readonly config: Pick<Config, 'admin' | 'authz'>;
   /** The authenticator the `/v1` stage uses; absent (no issuer): the admin API is not served. */
   readonly authenticator?: Authenticator | undefined;
   readonly sessions?: SessionService | undefined;
   /** Default: holds `admin.role`. The authorization work may pass its own. */
   readonly isAdmin?: IsAdmin;
-  /** Default: `admin.requireMfa` with `admin.mfaAcrValues`. */
+  /** Default: `admin.requireMfa` with `authz.mfa.acrValues` (`hasMultiFactor`). */
   readonly hasMfa?: HasMfa;
 }
 

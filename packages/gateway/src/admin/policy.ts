@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { hasMultiFactor } from '../pipeline/authorize/mfa.js';
 import type { Principal } from '../pipeline/exchange.js';
 
 /** Whether a verified principal may use the admin API at all (roles; authorization may replace it). */
@@ -13,19 +14,12 @@ export function roleIsAdmin(config: Pick<Config, 'admin'>): IsAdmin {
   return (principal) => principal.roles.includes(role);
 }
 
-/** RFC 8176 `amr` value saying the issuer itself counted several factors. */
-const MFA_AMR = 'mfa';
-
 /**
- * MFA per `admin.requireMfa`: an `acr` among `admin.mfaAcrValues`, or an `amr` naming two
- * different methods (RFC 8176, e.g. `pwd` and `otp`, or `hwk` and `user`) or `mfa` itself.
+ * MFA per `admin.requireMfa`, by the same rule as `/v1` permissions with `mfa: true`
+ * (`hasMultiFactor`, with `authz.mfa.acrValues`).
  */
-export function mfaPolicy(config: Pick<Config, 'admin'>): HasMfa {
-  const { requireMfa, mfaAcrValues } = config.admin;
-  if (!requireMfa) return () => true;
-  const acrValues = new Set(mfaAcrValues);
-  return (principal) =>
-    (principal.acr !== undefined && acrValues.has(principal.acr)) ||
-    principal.amr.includes(MFA_AMR) ||
-    new Set(principal.amr).size >= 2;
+export function mfaPolicy(config: Pick<Config, 'admin' | 'authz'>): HasMfa {
+  if (!config.admin.requireMfa) return () => true;
+  const acrValues = new Set(config.authz.mfa.acrValues);
+  return (principal) => hasMultiFactor(principal, acrValues);
 }

@@ -9,11 +9,6 @@ export const adminSchema = z.strictObject({
   }),
   requireMfa: z.boolean().default(true).meta({
     description:
-      "Whether an admin must have signed in with more than one factor: the token's `acr` is one of `admin.mfaAcrValues`, or its `amr` names at least two methods (403 `authz.mfa_required` otherwise). Turn off only for an issuer that cannot express MFA in its tokens.",
+      "Whether an admin must have signed in with more than one factor: by the same rule as `authz.roles` permissions with `mfa: true`: the token's `acr` is one of `authz.mfa.acrValues`, or its `amr` names `mfa` or two factors of different kinds (403 `authz.mfa_required` otherwise). Turn off only for an issuer that cannot express MFA in its tokens.",
   }),
-  mfaAcrValues: z
-    .array(z.string().min(1).max(256))
-    .min(1)
-    .default(['urn:rampart:acr:mfa', 'urn:rampart:acr:phr'])
-    .meta({ description: '`acr` values that count as multi-factor authentication.' }),
 });

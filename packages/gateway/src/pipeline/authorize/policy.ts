@@ -1,6 +1,7 @@
 import type { AuthzEndpoint, AuthzFeature } from '../../config/authz-schema.js';
 import type { Config } from '../../config/index.js';
 import type { Principal } from '../exchange.js';
+import { hasMultiFactor } from './mfa.js';
 
 /** What one request asks to do, as the authorize stage reads it. */
 export interface AccessRequest {
@@ -36,28 +37,6 @@ interface Permission {
 }
 
 /**
- * RFC 8176 authentication methods by kind of factor: two methods of different kinds are
- * multi-factor (a password and an OTP), two of the same kind are not (a password and a PIN).
- */
-const FACTOR_KIND: Readonly<Record<string, 'know' | 'have' | 'are'>> = {
-  pwd: 'know',
-  pin: 'know',
-  kba: 'know',
-  otp: 'have',
-  hwk: 'have',
-  swk: 'have',
-  sms: 'have',
-  tel: 'have',
-  sc: 'have',
-  fpt: 'are',
-  face: 'are',
-  iris: 'are',
-  retina: 'are',
-  vbm: 'are',
-  user: 'are',
-};
-
-/**
  * The role table compiled once from `authz`: deny by default, the permissions of the
  * principal's configured roles are the only grants. A service key's alias list narrows what
  * its roles grant (an intersection), it never widens it.
@@ -88,14 +67,7 @@ export function compilePolicy(authz: Config['authz']): Policy {
     return found;
   };
 
-  const hasMfa = (principal: Principal): boolean => {
-    if (principal.credential !== 'access_token') return false;
-    if (principal.acr !== undefined && acrValues.has(principal.acr)) return true;
-    if (principal.amr.includes('mfa')) return true;
-    const kinds = new Set(principal.amr.map((method) => FACTOR_KIND[method]));
-    kinds.delete(undefined);
-    return kinds.size >= 2;
-  };
+  const hasMfa = (principal: Principal): boolean => hasMultiFactor(principal, acrValues);
 
   return {
     acrValues: [...acrValues],
