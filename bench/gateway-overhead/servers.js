@@ -161,7 +161,8 @@ export async function startMock(chunks) {
 function rampartConfig(mockPort, port, issuer) {
   const auth =
     issuer === undefined
-      ? []
+      ? // The unauthenticated row: authentication is on by default, so it is switched off.
+        ['auth:', '  mode: none']
       : [
           'auth:',
           '  issuers:',

@@ -35,6 +35,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       code = await configCheck(file, process.stdout, process.stderr, options);
     });
 
+  program
+    .command('token')
+    .description('print an access token (demo mode only: --dev)')
+    .requiredOption('--dev', 'a 5-minute development token for the demo user (demo mode only)')
+    .option('-c, --config <file>', 'YAML configuration file (default: $RAMPART_CONFIG)')
+    .addHelpText('after', TOKEN_HELP)
+    .action(async (options: { config?: string }) => {
+      const { devToken } = await import('./commands/token.js');
+      code = await devToken(options.config, process.stdout);
+    });
+
   registerAdmin(program, (next) => {
     code = next;
   });
@@ -66,6 +77,17 @@ Exit codes:
   ${EXIT.usage}  invalid or insecure configuration (each problem names its key and fix)
   ${EXIT.portInUse}  the port is already in use
   ${EXIT.cannotListen}  the address cannot be listened on (not this machine's, privileged port, unresolvable name)`;
+
+const TOKEN_HELP = `
+Development tokens exist only in demo mode (no provider configured): a bearer token for the
+subject "demo" with the role "demo", valid 5 minutes, not bound to a DPoP key, signed with the
+gateway's oidc-signing key from the data dir. It is printed as the last line:
+
+  TOKEN=$(npx rampart token --dev)
+  curl -H "authorization: Bearer $TOKEN" http://127.0.0.1:8787/v1/models
+
+Outside demo mode the command refuses (exit ${EXIT.usage}): apps sign in through OAuth 2.0
+(docs/identity.md) and servers use service keys (rampart admin create-key).`;
 
 /** The version of this package, from its package.json (next to dist/ when installed). */
 function packageVersion(): string {

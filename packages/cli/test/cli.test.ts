@@ -166,6 +166,8 @@ describe('rampart serve when it cannot take its address', () => {
     const result = rampart(['serve'], {
       RAMPART_SERVER__HOST: host,
       RAMPART_SERVER__ALLOW_INSECURE_HTTP: 'true',
+      // The embedded provider (on by default) needs its issuer URL on a non-loopback bind.
+      RAMPART_SERVER__PUBLIC_URL: 'http://gateway.test:8787',
       RAMPART_PORT: '0',
       RAMPART_DATA_DIR: join(dir, `bind-${host}`),
     });

@@ -151,6 +151,11 @@ export const GATEWAY_ERRORS = {
     title: 'DPoP nonce required',
     doc: 'The DPoP proof carries no server nonce, or one that is no longer accepted (`auth.dpop.nonce.required`, RFC 9449 section 9). The response carries `WWW-Authenticate: DPoP error="use_dpop_nonce"` and the nonce to use in `DPoP-Nonce`: sign a new proof with it as the `nonce` claim and retry.',
   },
+  'auth.dev_token_refused': {
+    status: 400,
+    title: 'Development tokens are for demo mode only',
+    doc: '`rampart token --dev` mints a 5-minute bearer token only in demo mode (no provider configured, `auth.mode: required`); once a provider is configured such tokens are neither minted nor accepted (their issuer is unknown). Apps get tokens through OAuth 2.0 (docs/identity.md), servers use service keys.',
+  },
   'auth.token_revoked': {
     status: 401,
     title: 'Token revoked',

@@ -4,6 +4,11 @@ export { GATEWAY_ERRORS, gatewayError, type GatewayErrorCode } from './errors.js
 export { createLogger, scrubSecrets } from './logging.js';
 export { startGateway, type RunningGateway, type StartOptions } from './server.js';
 export { DEMO_MODELS } from './demo.js';
+export {
+  DEV_TOKEN_TTL_SECONDS,
+  devTokensAccepted,
+  mintDevToken,
+} from './identity/dev-token/index.js';
 export { openStore, type Store, type StoreSettings } from './store/index.js';
 export { openKeyring, type Keyring } from './keys/index.js';
 export type * from './providers/types.js';

@@ -24,6 +24,7 @@ import {
   type AccountService,
 } from './identity/accounts/index.js';
 import { localIssuerTrust, providerRevocationHooks } from './identity/provider/index.js';
+import { devIssuerTrust } from './identity/dev-token/index.js';
 import { openKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 import { openRedis } from './redis/index.js';
@@ -107,6 +108,7 @@ export async function startGateway(
       metrics,
       serviceKeys,
       ...(localIssuer === undefined ? {} : { localIssuer }),
+      devIssuer: devIssuerTrust(config, keyring),
     });
     cleanup.push(() => identity.close());
     if (localIssuer !== undefined) {
@@ -185,6 +187,11 @@ export async function startGateway(
       })());
     if (config.server.allowInsecureHttp) {
       logger.warn('server.allowInsecureHttp is on: tokens and prompts travel unencrypted');
+    }
+    if (config.auth.mode === 'none') {
+      logger.warn(
+        'auth.mode is none: /v1 is anonymous, with no authentication, authorization or per-user limits',
+      );
     }
     if (config.server.allowUnauthenticated) {
       logger.warn(

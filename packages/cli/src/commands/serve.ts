@@ -1,4 +1,11 @@
-import { loadConfig, startGateway, type RunningGateway } from '@rampart/gateway';
+import {
+  DEV_TOKEN_TTL_SECONDS,
+  devTokensAccepted,
+  loadConfig,
+  mintDevToken,
+  startGateway,
+  type RunningGateway,
+} from '@rampart/gateway';
 import { listenFailure } from './listen-failure.js';
 
 /** `rampart serve [--config FILE]`: runs the gateway until SIGTERM or SIGINT, then drains. */
@@ -13,7 +20,8 @@ export async function serve(configFile: string | undefined): Promise<number> {
     process.stderr.write(`rampart: ${failure.message}\n`);
     return failure.code;
   }
-  process.stdout.write(banner(gateway));
+  const token = devTokensAccepted(config) ? await mintDevToken(config, gateway.keyring) : undefined;
+  process.stdout.write(banner(gateway, token));
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -33,7 +41,8 @@ export async function serve(configFile: string | undefined): Promise<number> {
   return 0;
 }
 
-function banner(gateway: RunningGateway): string {
+/** What to print on start; `token` is a development token in demo mode with authentication on. */
+function banner(gateway: RunningGateway, token: string | undefined): string {
   const { url, demo, config } = gateway;
   const lines = [
     '',
@@ -47,16 +56,35 @@ function banner(gateway: RunningGateway): string {
       '  mock provider "demo"; nothing is sent to a real model. Configure providers in',
       '  rampart.yaml (see docs/config.md) to proxy a real one.',
       '',
-      '  Try:',
-      `    curl ${url}/v1/models`,
-      `    curl ${url}/v1/chat/completions -H 'content-type: application/json' \\`,
-      `      -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'`,
-      `    curl -N ${url}/v1/chat/completions -H 'content-type: application/json' \\`,
-      `      -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
+      ...tryLines(url, token),
     );
   } else {
     lines.push(`  models    ${gateway.models.join(', ')}`);
   }
   lines.push('', `  Health ${url}/healthz   Ready ${url}/readyz   Metrics ${url}/metrics`, '');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The demo's curl examples. With authentication on they carry a development token valid for
+ * `DEV_TOKEN_TTL_SECONDS`; `rampart token --dev` prints a fresh one.
+ */
+function tryLines(url: string, token: string | undefined): string[] {
+  const auth = token === undefined ? '' : ` -H "authorization: Bearer $TOKEN"`;
+  const intro =
+    token === undefined
+      ? ['  Try (auth.mode is none: /v1 is anonymous):']
+      : [
+          `  Try (a development token for the user "demo", valid ${DEV_TOKEN_TTL_SECONDS / 60} minutes;`,
+          '  `npx rampart token --dev` prints a fresh one):',
+          `    TOKEN=${token}`,
+        ];
+  return [
+    ...intro,
+    `    curl${auth} ${url}/v1/models`,
+    `    curl${auth} ${url}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `      -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello"}]}'`,
+    `    curl -N${auth} ${url}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `      -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
+  ];
 }

@@ -6,8 +6,8 @@ import './meta.js';
  * The `auth` section: the authenticate stage as an OAuth 2.0 resource server. Each trusted
  * issuer is listed with the JWKS its keys come from; the algorithms are pinned per issuer and
  * only asymmetric ones exist here (a symmetric or `none` algorithm is refused by the schema, so
- * key confusion cannot be configured). No issuer listed: the stage is inactive and `/v1` is
- * anonymous, as before (the embedded provider and "auth on by default" come later).
+ * key confusion cannot be configured). Authentication is on unless `mode: none` says otherwise;
+ * with no issuer listed, the embedded provider (`identity`) issues the tokens.
  */
 
 /** Asymmetric JWS algorithms an access token or a DPoP proof may use; never `none` or HS*. */
@@ -83,7 +83,15 @@ const issuerSchema = z.strictObject({
     .prefault({}),
 });
 
+/** `required`: every `/v1` request is authenticated; `none`: anonymous, an explicit opt-out. */
+export const AUTH_MODES = ['required', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 export const authSchema = z.strictObject({
+  mode: z.enum(AUTH_MODES).default('required').meta({
+    description:
+      '`required` (the default): every `/v1` request carries an access token (from `auth.issuers` or the embedded provider, `identity`) or, when enabled, a service key. `none`: `/v1` is anonymous and the authenticate and authorize stages do nothing, for local development against a local model; logged at warn at every start, and on a non-loopback bind refused unless `server.allowUnauthenticated: true`.',
+  }),
   issuers: z
     .array(issuerSchema)
     .default([])
@@ -92,7 +100,7 @@ export const authSchema = z.strictObject({
     })
     .meta({
       description:
-        'Trusted token issuers (Auth0, Firebase Auth, Cognito, Supabase, Keycloak, Entra, …). Empty: the authenticate stage is inactive and `/v1` is anonymous. Otherwise every `/v1` request needs `Authorization: Bearer <access token>` (or `DPoP <token>` with a `DPoP` proof when the token is bound to a key by `cnf.jkt`), verified before its body is read.',
+        'Trusted token issuers (Auth0, Firebase Auth, Cognito, Supabase, Keycloak, Entra, …). Empty: the embedded provider (`identity`) is the issuer. Every `/v1` request needs `Authorization: Bearer <access token>` (or `DPoP <token>` with a `DPoP` proof when the token is bound to a key by `cnf.jkt`), verified before its body is read.',
     }),
   maxTokenBytes: z.number().int().min(512).max(65_536).default(8192).meta({
     description:

@@ -73,9 +73,11 @@ const clientSchema = z.strictObject({
 });
 
 export const identitySchema = z.strictObject({
-  enabled: z.boolean().default(false).meta({
+  enabled: z.boolean().optional().meta({
     description:
       'Serve the embedded OAuth 2.0 / OpenID Connect provider (`/oauth/*`, `/.well-known/openid-configuration`) with `server.publicUrl` as issuer, and accept its access tokens on `/v1`. Requires an explicit `server.publicUrl` unless the gateway binds a loopback address on a fixed port.',
+    defaultText:
+      'on when `auth.mode` is `required` and `auth.issuers` is empty (the gateway is then its own issuer), off otherwise',
   }),
   clients: z
     .array(clientSchema)
@@ -111,7 +113,11 @@ export const identitySchema = z.strictObject({
   }),
 });
 
-export type IdentityConfig = z.output<typeof identitySchema>;
+/** The section once `enabled` is decided (config/auth-defaults.ts). */
+export type IdentityConfig = z.output<typeof identitySchema> & { readonly enabled: boolean };
+
+/** Says why the provider is on when the config did not ask for it. */
+const IMPLICIT_NOTE = ' (on by default when auth.mode is required and auth.issuers is empty)';
 
 /**
  * Cross-field rules for the section. The issuer is `server.publicUrl`; when it is not set it is
@@ -142,7 +148,7 @@ export function identityProblems(config: {
     return [
       {
         key: 'identity.enabled',
-        message: `the embedded provider needs its issuer URL, and a non-loopback bind (${server.host}) does not say which URL clients use. Fix: set server.publicUrl to the https:// URL apps reach the gateway at`,
+        message: `the embedded provider${IMPLICIT_NOTE} needs its issuer URL, and a non-loopback bind (${server.host}) does not say which URL clients use. Fix: set server.publicUrl to the https:// URL apps reach the gateway at, or list your own issuer under auth.issuers`,
       },
     ];
   }
@@ -150,8 +156,7 @@ export function identityProblems(config: {
     return [
       {
         key: 'identity.enabled',
-        message:
-          'with server.port 0 the issuer URL is not known before start. Fix: set server.port, or set server.publicUrl',
+        message: `the embedded provider${IMPLICIT_NOTE} needs its issuer URL, and with server.port 0 it is not known before start. Fix: set server.port, or set server.publicUrl, or (local development only) set auth.mode: none`,
       },
     ];
   }

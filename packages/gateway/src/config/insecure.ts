@@ -24,19 +24,11 @@ export function findInsecureCombinations(config: ParsedConfig): ConfigProblem[] 
       message: `binding ${server.host}${nameNote(server.host)} serves tokens and prompts over plain HTTP. Fix: set server.tls.certFile/keyFile, or put a TLS proxy in front and set server.publicUrl to its https:// URL, or (never in production) set server.allowInsecureHttp: true`,
     });
   }
-  const realProvider = Object.keys(config.providers).length > 0;
-  const authenticated =
-    config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled || config.identity.enabled;
-  if (
-    realProvider &&
-    !authenticated &&
-    !isLoopbackBind(server.host) &&
-    !server.allowUnauthenticated
-  ) {
-    // Without end-user authentication, anyone who reaches the address spends the key.
+  if (config.auth.mode === 'none' && !isLoopbackBind(server.host) && !server.allowUnauthenticated) {
+    // Without authentication, anyone who reaches the address uses the gateway (and its keys).
     problems.push({
-      key: 'server.host',
-      message: `binding ${server.host}${nameNote(server.host)} with a provider configured would let anyone who reaches it use the provider key, because /v1 has no end-user authentication configured. Fix: list your token issuer under auth.issuers (or, for server callers only, set auth.serviceKeys.enabled), or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
+      key: 'auth.mode',
+      message: `auth.mode none on ${server.host}${nameNote(server.host)} would let anyone who reaches it use /v1 and the provider keys behind it. Fix: remove auth.mode: none (authentication is on by default, with the embedded provider or your issuers under auth.issuers), or bind 127.0.0.1 behind your own authenticating proxy, or (knowing every caller is anonymous) set server.allowUnauthenticated: true`,
     });
   }
   problems.push(...identityProblems(config));

@@ -6,6 +6,7 @@ import { findAuthzProblems } from './authz-checks.js';
 import { deepMerge, readEnvOverrides } from './env.js';
 import { findInsecureCombinations, type ConfigProblem } from './insecure.js';
 import { describeIssues, formatKey } from './problems.js';
+import { authModeProblems, resolveImplicitDefaults } from './auth-defaults.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 /** The validated configuration the gateway is built from. */
@@ -46,13 +47,13 @@ export function validateConfig(
       insecureDespiteErrors(raw ?? {}, parsed.error.issues),
     );
   }
-  const problems = findInsecureCombinations(parsed.data);
+  const config = resolveImplicitDefaults(parsed.data);
+  const problems = findInsecureCombinations(config);
   // Permissions that cannot mean what they say are invalid, not insecure: reported as such,
   // with any insecure combination in the same round.
-  const authz = findAuthzProblems(parsed.data);
-  if (authz.length > 0) throw configError('config.invalid', authz, problems);
+  const invalid = [...authModeProblems(config), ...findAuthzProblems(config)];
+  if (invalid.length > 0) throw configError('config.invalid', invalid, problems);
   if (problems.length > 0) throw configError('config.insecure', problems);
-  const config = parsed.data;
   const publicUrl = (
     config.server.publicUrl ??
     `${config.server.tls ? 'https' : 'http'}://${formatHost(config.server.host)}:${config.server.port}`
@@ -108,7 +109,7 @@ function insecureDespiteErrors(raw: unknown, issues: readonly z.core.$ZodIssue[]
     const modelsTouched =
       setAside.some((p) => p[0] === 'models') ||
       Object.keys(models).length !== Object.keys(retry.data.models).length;
-    return findInsecureCombinations({ ...retry.data, models }).filter(
+    return findInsecureCombinations(resolveImplicitDefaults({ ...retry.data, models })).filter(
       (problem) => !(modelsTouched && problem.key === 'models'),
     );
   }

@@ -6,6 +6,7 @@ import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
 import { authzSchema } from './authz-schema.js';
 import { identitySchema } from './identity-schema.js';
+import { resolveImplicitDefaults, type ParsedConfig } from './auth-defaults.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
 import { httpUrl, keysSchema, modelsSchema, providersSchema } from './provider-schema.js';
@@ -114,7 +115,7 @@ const serverSchema = z.strictObject({
   }),
   allowUnauthenticated: z.boolean().default(false).meta({
     description:
-      'Explicit opt-in to serve `/v1` to anonymous callers on a non-loopback address while a real provider is configured. Without end-user authentication (`auth.issuers`), such a gateway is an open relay for your provider key, so it refuses to start without this; with an issuer configured it is not needed. Logged as a warning at every start.',
+      'Explicit opt-in to `auth.mode: none` on a non-loopback address. Without authentication such a gateway is an open relay for your provider keys, so it refuses to start without this; with authentication on (the default) it is not needed. Logged as a warning at every start.',
   }),
 });
 
@@ -247,12 +248,14 @@ export const configSchema = z.strictObject({
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type ParsedConfig = z.output<typeof configSchema>;
+/** What the schema alone produces; `ParsedConfig` (auth-defaults.ts) adds the derived defaults. */
+export type SchemaOutput = z.output<typeof configSchema>;
+export type { ParsedConfig } from './auth-defaults.js';
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 
 /** Every default, as the schema applies them to an empty file (no providers, no models). */
-export const DEFAULTS: ParsedConfig = deepFreeze(configSchema.parse({}));
+export const DEFAULTS: ParsedConfig = deepFreeze(resolveImplicitDefaults(configSchema.parse({})));
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -12,7 +12,17 @@ import { chatBody } from './pipeline.test-helpers.js';
 describe('the stage list', () => {
   it('is, in full and in this order: limits, authenticate, authorize, parse, proxy, record', () => {
     const stages = gatewayStages({
-      config: validateConfig({}),
+      config: validateConfig({
+        auth: {
+          issuers: [
+            {
+              issuer: 'https://id.example.com/',
+              jwksUri: 'https://id.example.com/jwks',
+              audiences: ['a'],
+            },
+          ],
+        },
+      }),
       router: routerFor(stubProvider()),
       metrics: createMetrics({ defaultMetrics: false }),
       usage: { add: () => undefined },

@@ -130,7 +130,11 @@ export function pipelineApp(
   const { credentials } = options;
   const authenticated =
     credentials === undefined
-      ? {}
+      ? // Stage isolation: unless the test configures auth itself, the stages under test run
+        // without authentication (auth.mode none).
+        options.config?.['auth'] === undefined
+        ? { auth: { mode: 'none' } }
+        : {}
       : {
           server: { publicUrl: credentials.publicUrl },
           auth: { issuers: [credentials.issuerConfig] },

@@ -219,44 +219,92 @@ describe('configuration', () => {
     expect(config.server.publicUrl).toBe('https://ai.example.com');
   });
 
+  /** An external issuer: the embedded provider is then off unless asked for. */
+  const withIssuer = {
+    issuers: [
+      {
+        issuer: 'https://id.example.com/',
+        jwksUri: 'https://id.example.com/.well-known/jwks.json',
+        audiences: ['https://ai.example.com'],
+      },
+    ],
+  };
+
   it('a non-loopback bind is accepted with native TLS', () => {
     const config = validateConfig({
       server: { host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } },
+      auth: withIssuer,
     });
     expect(config.server.publicUrl).toBe('https://0.0.0.0:8787');
   });
 
   it('a non-loopback plain-HTTP bind is an explicit opt-in', () => {
     expect(
-      validateConfig({ server: { host: '0.0.0.0', allowInsecureHttp: true } }).server.host,
+      validateConfig({ server: { host: '0.0.0.0', allowInsecureHttp: true }, auth: withIssuer })
+        .server.host,
     ).toBe('0.0.0.0');
   });
 
   const publicTls = { host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } };
 
+  it('authentication is on by default: the embedded provider is the issuer unless one is listed', () => {
+    const fresh = validateConfig({});
+    expect(fresh.auth.mode).toBe('required');
+    expect(fresh.identity.enabled).toBe(true);
+    expect(validateConfig({ auth: withIssuer }).identity.enabled).toBe(false);
+    expect(validateConfig({ auth: withIssuer, identity: { enabled: true } }).identity.enabled).toBe(
+      true,
+    );
+    expect(validateConfig({ auth: { mode: 'none' } }).identity.enabled).toBe(false);
+  });
+
+  it('auth.mode required with nothing that could authenticate a caller is refused, naming the fixes', () => {
+    const { code, message } = problemsOf(() => validateConfig({ identity: { enabled: false } }));
+    expect(code).toBe('config.invalid');
+    expect(message).toContain('auth.mode');
+    expect(message).toContain('auth.issuers');
+    expect(
+      validateConfig({ identity: { enabled: false }, auth: { serviceKeys: { enabled: true } } })
+        .auth.mode,
+    ).toBe('required');
+  });
+
   it.each(['0.0.0.0', '::', '192.168.1.10', '203.0.113.7', 'gateway.example.com'])(
-    'with a provider configured, binding %s (even with TLS) is refused without authentication',
+    'auth.mode none on %s (even with TLS) is refused without server.allowUnauthenticated',
     (host) => {
-      const { code, message } = problemsOf(() =>
-        validateConfig({
-          server: { ...publicTls, host },
-          providers: { p: openai },
-          models: { m: { provider: 'p', model: 'x' } },
-        }),
-      );
-      expect(code).toBe('config.insecure');
-      expect(message).toContain('server.host');
-      expect(message).toContain('server.allowUnauthenticated');
+      for (const providers of [
+        { providers: { p: openai }, models: { m: { provider: 'p', model: 'x' } } },
+        {},
+      ]) {
+        const { code, message } = problemsOf(() =>
+          validateConfig({ server: { ...publicTls, host }, auth: { mode: 'none' }, ...providers }),
+        );
+        expect(code).toBe('config.insecure');
+        expect(message).toContain('auth.mode');
+        expect(message).toContain('server.allowUnauthenticated');
+      }
     },
   );
 
-  it('with a provider configured, a public bind is an explicit, documented opt-in', () => {
+  it('auth.mode none on a public bind is an explicit, documented opt-in', () => {
     const config = validateConfig({
       server: { ...publicTls, allowUnauthenticated: true },
+      auth: { mode: 'none' },
       providers: { p: openai },
       models: { m: { provider: 'p', model: 'x' } },
     });
     expect(config.server.allowUnauthenticated).toBe(true);
+    expect(config.auth.mode).toBe('none');
+  });
+
+  it('a public bind with authentication on (the default) needs no opt-in', () => {
+    const config = validateConfig({
+      server: { ...publicTls, publicUrl: 'https://ai.example.com' },
+      providers: { p: openai },
+      models: { m: { provider: 'p', model: 'x' } },
+    });
+    expect(config.server.allowUnauthenticated).toBe(false);
+    expect(config.identity.enabled).toBe(true);
   });
 
   it('with a provider and a token issuer configured, a public bind needs no opt-in', () => {
@@ -301,13 +349,14 @@ describe('configuration', () => {
     ).toHaveLength(1);
   });
 
-  it('with a provider configured, a loopback bind needs no opt-in; demo mode neither', () => {
+  it('auth.mode none on a loopback bind needs no opt-in, with a provider or in demo mode', () => {
     const loopback = validateConfig({
+      auth: { mode: 'none' },
       providers: { p: openai },
       models: { m: { provider: 'p', model: 'x' } },
     });
     expect(loopback.server.allowUnauthenticated).toBe(false);
-    expect(validateConfig({ server: publicTls }).demo).toBe(true);
+    expect(validateConfig({ auth: { mode: 'none' } }).demo).toBe(true);
   });
 
   const withProvider = (baseUrl: string) => ({

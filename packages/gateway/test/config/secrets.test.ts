@@ -34,6 +34,7 @@ const twoProviders = (baseUrl: string, dataDir: string, optional: boolean) =>
   validateConfig({
     dataDir,
     server: { port: 0 },
+    auth: { mode: 'none' },
     providers: {
       main: { type: 'openai-compatible', baseUrl, apiKeyEnv: 'MAIN_KEY' },
       extra: { type: 'anthropic', baseUrl, apiKeyEnv: 'EXTRA_KEY', optional },

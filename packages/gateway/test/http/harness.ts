@@ -108,7 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(publicUrl === false ? {} : { publicUrl }),
     },
     ...(issuer === undefined
-      ? {}
+      ? { auth: { mode: 'none' } }
       : {
           auth: { issuers: [issuerConfigOf(issuer, options.identity?.tokenAlgorithm)] },
           // Authorization denies by default; the harness's user may do everything /v1 offers.

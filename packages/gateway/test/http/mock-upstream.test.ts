@@ -1,6 +1,7 @@
 import { DEMO_REPLY, UPSTREAM_REPLY } from '@rampart/testkit';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { validateConfig } from '../../src/config/index.js';
+import { mintDevToken } from '../../src/identity/dev-token/index.js';
 import { startGateway } from '../../src/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hello, postJson, readSse, startHarness, type Harness } from './harness.js';
@@ -80,18 +81,21 @@ describe('the testkit mock as an upstream', () => {
 
 describe('demo mode', () => {
   it('a gateway with no provider answers through the mock, saying that no provider is configured', async () => {
-    // Not the harness: the subject is demo mode's own configuration, which has no issuer (so
-    // /v1 is anonymous); its credentials come with the embedded provider's demo token.
+    // Not the harness: the subject is demo mode's own configuration, authenticated by default,
+    // with the development token `rampart token --dev` prints (test/identity/dev-token.test.ts).
     const config = validateConfig({
       dataDir: tempDir(),
-      server: { port: 0 },
+      server: { port: 0, publicUrl: 'http://127.0.0.1:8787' },
       log: { level: 'silent' },
     });
     const gateway = await startGateway(config, { env: {}, processMetrics: false });
     onTestFinished(() => gateway.close());
     expect(gateway.models).toEqual(['demo-chat', 'demo-embeddings']);
+    const token = await mintDevToken(config, gateway.keyring);
     const body = (await (
-      await postJson(`${gateway.url}/v1/chat/completions`, hello('demo-chat'))
+      await postJson(`${gateway.url}/v1/chat/completions`, hello('demo-chat'), {
+        authorization: `Bearer ${token}`,
+      })
     ).json()) as Completion;
     expect(body.choices[0]?.message.content).toBe(DEMO_REPLY);
   });

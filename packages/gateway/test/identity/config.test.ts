@@ -20,10 +20,10 @@ function messageOf(run: () => unknown): string {
 }
 
 describe('identity configuration', () => {
-  it('defaults: off, 5-minute access tokens, 30-day logins, DPoP required', () => {
+  it('defaults: on (no issuer is listed), 5-minute access tokens, 30-day logins, DPoP required', () => {
     const config = validateConfig({});
     expect(config.identity).toEqual({
-      enabled: false,
+      enabled: true,
       clients: [],
       accessTokenTtlSeconds: 300,
       refreshTokenTtlSeconds: 30 * 86_400,

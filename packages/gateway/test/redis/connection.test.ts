@@ -64,7 +64,7 @@ describeWithRedis('Redis in /readyz', (url, prefix) => {
 
   function app(redis: RedisConnection) {
     return buildApp({
-      config: validateConfig({ redis: { url, keyPrefix: prefix } }),
+      config: validateConfig({ auth: { mode: 'none' }, redis: { url, keyPrefix: prefix } }),
       logger: createLogger('silent'),
       router: createModelRouter([]),
       metrics: createMetrics({ defaultMetrics: false }),

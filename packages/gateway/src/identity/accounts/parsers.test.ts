@@ -5,6 +5,11 @@ import { MAX_USERNAME_LENGTH, normalizeUsername } from './username.js';
 import { assertionIds } from './passkeys.js';
 
 describe('hostile input: usernames, recovery codes, passkey responses', () => {
+  it('capital and small sharp s and ss are one account (the case fold reaches its fixed point)', () => {
+    const keys = ['ẞob', 'ßob', 'SSob', 'ssob'].map((name) => normalizeUsername(name)?.key);
+    expect(new Set(keys)).toEqual(new Set(['ssob']));
+  });
+
   it('normalizeUsername never throws, bounds its output and is idempotent', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 400 }), (input) => {

@@ -22,13 +22,30 @@ export interface NormalizedUsername {
  * MAX_USERNAME_LENGTH code points, or has characters outside letters, marks, digits and `._@+-`.
  * JavaScript has no full Unicode case fold; upper- then lower-casing approximates it (`ß` →
  * `ss`, final sigma → sigma), and NFKC is applied again because case mapping can denormalise.
+ * One round is not always a fixed point (`ẞ` lower-cases to `ß`, which the next round turns
+ * into `ss`), so rounds repeat until the key stops changing: otherwise `ẞob`, `ßob` and `ssob`
+ * would be three accounts.
  */
 export function normalizeUsername(input: string): NormalizedUsername | undefined {
   // Bound the work before normalising: NFKC can expand a string, never by more than 18×.
   if (input.length === 0 || input.length > MAX_USERNAME_LENGTH * 4) return undefined;
   const display = input.normalize('NFKC').trim();
   if ([...display].length > MAX_USERNAME_LENGTH || !ALLOWED.test(display)) return undefined;
-  const key = display.toUpperCase().toLowerCase().normalize('NFKC');
-  if ([...key].length > MAX_USERNAME_LENGTH * 2) return undefined;
+  const key = caseFold(display);
+  if (key === undefined || [...key].length > MAX_USERNAME_LENGTH * 2) return undefined;
   return { display, key };
+}
+
+/** Most fold rounds: each round can only expand or lower-case, and two settle every known case. */
+const MAX_FOLD_ROUNDS = 4;
+
+/** The case fold repeated to its fixed point; undefined if none is reached within the bound. */
+function caseFold(text: string): string | undefined {
+  let current = text;
+  for (let round = 0; round < MAX_FOLD_ROUNDS; round++) {
+    const next = current.toUpperCase().toLowerCase().normalize('NFKC');
+    if (next === current) return current;
+    current = next;
+  }
+  return undefined;
 }

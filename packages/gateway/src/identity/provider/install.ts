@@ -8,6 +8,7 @@ import type { AccountService } from '../accounts/service.js';
 import { sweepExpiredPayloads } from './adapter.js';
 import { identityAudience } from './constants.js';
 import { installInteractions } from './interactions.js';
+import { importProviderConfiguration } from './load.js';
 import { localIssuerTrust, type LocalIssuerTrust } from './local-issuer.js';
 
 /** Largest body forwarded to the provider (its own reader stops at 56 KiB anyway). */
@@ -40,9 +41,9 @@ export function installIdentity(
   const { config } = deps;
   if (!config.identity.enabled) return undefined;
   // oidc-provider is loaded only when the provider is on (it is a large module graph, and it
-  // warns on import about Node versions older than the ones it is tested on).
+  // warns on import about Node versions older than the ones it is tested on: load.ts).
   void app.register(async (scope) => {
-    const { createOidcProvider } = await import('./configuration.js');
+    const { createOidcProvider } = await importProviderConfiguration(deps.logger);
     const provider = createOidcProvider(deps);
     provider.on('server_error', (_ctx, error) => {
       deps.logger.error({ err: error }, 'identity provider error');

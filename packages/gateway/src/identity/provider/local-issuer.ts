@@ -24,11 +24,12 @@ export interface LocalIssuerTrust {
   readonly key: JWTVerifyGetKey;
 }
 
-export function localIssuerTrust(config: Config, keyring: Keyring): LocalIssuerTrust {
+/** The keyring's `oidc-signing` public keys (current and in overlap) as a jose key resolver. */
+export function oidcSigningKeys(keyring: Keyring): JWTVerifyGetKey {
   // Rebuilt only when the set of verifying keys changes (a rotation, an overlap ending).
   let kids = '';
   let keySet: JWTVerifyGetKey | undefined;
-  const key: JWTVerifyGetKey = (header, token) => {
+  return (header, token) => {
     const jwks = keyring.jwks('oidc-signing');
     const current = jwks.keys.map((jwk) => String(jwk.kid)).join(' ');
     if (keySet === undefined || current !== kids) {
@@ -37,6 +38,10 @@ export function localIssuerTrust(config: Config, keyring: Keyring): LocalIssuerT
     }
     return keySet(header, token);
   };
+}
+
+export function localIssuerTrust(config: Config, keyring: Keyring): LocalIssuerTrust {
+  const key = oidcSigningKeys(keyring);
   return {
     config: {
       issuer: config.server.publicUrl,

@@ -52,6 +52,8 @@ export interface SessionsDeps {
   readonly serviceKeys?: ServiceKeyLookup;
   /** The embedded provider as a trusted issuer, when `identity.enabled`. */
   readonly localIssuer?: TrustedIssuer;
+  /** Demo mode's development-token issuer (identity/dev-token). */
+  readonly devIssuer?: TrustedIssuer | undefined;
 }
 
 /** What server.ts starts for identity: the shared authenticator and the sessions admin. */
@@ -97,6 +99,7 @@ export async function startSessions(deps: SessionsDeps): Promise<SessionsRuntime
     admit: revocationGate(revocations.list, tracker),
     serviceKeys: deps.serviceKeys,
     localIssuer: deps.localIssuer,
+    devIssuer: deps.devIssuer,
   });
   const sessions = new SessionService(repository, revocations.list, (kind, owner, target) =>
     revocations.revoke(kind, owner, target),

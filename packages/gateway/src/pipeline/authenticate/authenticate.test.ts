@@ -96,8 +96,10 @@ const WHY: Readonly<Record<string, string>> = {
 };
 
 describe('authenticate stage: resource server', () => {
-  it('with auth.issuers empty the stage has no phase and /v1 stays anonymous', async () => {
-    expect(authenticateStage({ config: validateConfig({}) })).toEqual({ name: 'authenticate' });
+  it('with auth.mode none the stage has no phase and /v1 stays anonymous', async () => {
+    expect(authenticateStage({ config: validateConfig({ auth: { mode: 'none' } }) })).toEqual({
+      name: 'authenticate',
+    });
     t = pipelineApp();
     expect((await send(t)).statusCode).toBe(200);
   });

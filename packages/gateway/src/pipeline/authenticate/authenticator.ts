@@ -27,6 +27,8 @@ export interface AuthenticateDeps {
   readonly replay?: ReplayCache;
   /** The embedded provider (identity/provider), trusted with the keyring's keys when enabled. */
   readonly localIssuer?: TrustedIssuer | undefined;
+  /** Demo mode's development-token issuer (identity/dev-token), trusted only in demo mode. */
+  readonly devIssuer?: TrustedIssuer | undefined;
   /** Where service keys are looked up; required when `auth.serviceKeys.enabled`. */
   readonly serviceKeys?: ServiceKeyLookup | undefined;
   /**
@@ -66,13 +68,12 @@ export interface Authenticator {
 }
 
 /**
- * True when `/v1` is authenticated: an issuer is configured or service keys are enabled. The
- * authorize stage applies exactly when this holds, so the two never disagree.
+ * True when `/v1` is authenticated: `auth.mode` is `required` (the default; the config refuses it
+ * when nothing could authenticate a caller). The authorize stage applies exactly when this holds,
+ * so the two never disagree.
  */
-export function authenticationConfigured(config: Pick<Config, 'auth' | 'identity'>): boolean {
-  return (
-    config.auth.issuers.length > 0 || config.auth.serviceKeys.enabled || config.identity.enabled
-  );
+export function authenticationConfigured(config: Pick<Config, 'auth'>): boolean {
+  return config.auth.mode === 'required';
 }
 
 /**
@@ -89,7 +90,7 @@ export function createAuthenticator(deps: AuthenticateDeps): Authenticator | und
   if (deps.config.identity.enabled && deps.localIssuer === undefined) {
     throw new Error('identity.enabled needs the embedded issuer (AuthenticateDeps.localIssuer)');
   }
-  const local = deps.localIssuer === undefined ? [] : [deps.localIssuer];
+  const local = [deps.localIssuer, deps.devIssuer].filter((entry) => entry !== undefined);
   const verifier = createTokenVerifier(auth.issuers, local);
   const dpop = dpopPolicy(
     deps.config,

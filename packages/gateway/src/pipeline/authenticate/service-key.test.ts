@@ -48,7 +48,11 @@ function app(auth: Record<string, unknown> = {}) {
   const provider = stubProvider();
   t = pipelineApp({
     provider,
-    config: { auth: { serviceKeys: { enabled: true }, ...auth }, authz: { roles: ROLES } },
+    config: {
+      auth: { serviceKeys: { enabled: true }, ...auth },
+      identity: { enabled: false },
+      authz: { roles: ROLES },
+    },
     stages: (deps) => [
       limitsStage(deps),
       authenticateStage({ config: deps.config, now: () => clock, serviceKeys: keys }),

@@ -236,7 +236,7 @@ describe('stage authorize', () => {
     expect(await list({ roles: ['streamer'] })).toEqual('authz.endpoint_forbidden');
   });
 
-  it('is inactive, and invents no principal, while /v1 is anonymous', async () => {
+  it('is inactive, and invents no principal, while /v1 is anonymous (auth.mode none)', async () => {
     t = pipelineApp({ config: { authz: { roles: ROLES } } });
     const response = await t.app.inject({
       method: 'POST',
@@ -245,7 +245,7 @@ describe('stage authorize', () => {
     });
     expect(response.statusCode).toBe(200);
     const stages = gatewayStages({
-      config: validateConfig({ authz: { roles: ROLES } }),
+      config: validateConfig({ auth: { mode: 'none' }, authz: { roles: ROLES } }),
       router: createModelRouter([]),
       metrics: t.metrics,
       usage: { add: () => undefined },
