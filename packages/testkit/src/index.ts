@@ -50,3 +50,9 @@ export {
   type PlayIntegrityTokenOptions,
   type PlayIntegrityVerdictJson,
 } from './attestation/play-integrity.js';
+export {
+  startMockAppCheck,
+  type AppCheckTokenOptions,
+  type MockAppCheck,
+  type MockAppCheckOptions,
+} from './attestation/app-check.js';
