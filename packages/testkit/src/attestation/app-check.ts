@@ -42,12 +42,17 @@ export interface MockAppCheck {
   readonly appId: string;
   readonly issuer: string;
   readonly jwksUri: string;
-  /** The `kid` of the served key. */
+  /** The `kid` of the key tokens are signed with (the newest served key). */
   readonly kid: string;
   /** JWKS requests served so far. */
   readonly jwksRequests: number;
   /** While down, the JWKS endpoint answers 503. */
   down: boolean;
+  /**
+   * Firebase's key rotation: a new key is added to the JWKS (the old ones stay served) and
+   * signs every later token. Returns the new `kid`.
+   */
+  rotate(): Promise<string>;
   /**
    * A signed App Check token: the documented claims, then `claims` merged over them (a claim
    * set to undefined is left out).
@@ -60,10 +65,16 @@ export async function startMockAppCheck(options: MockAppCheckOptions = {}): Prom
   const projectNumber = options.projectNumber ?? '123456789012';
   const projectId = options.projectId ?? 'rampart-test';
   const appId = options.appId ?? `1:${projectNumber}:android:0a1b2c3d4e5f6789`;
-  const kid = randomUUID();
-  const served = await generateKeyPair('RS256', { extractable: true });
   const unserved = await generateKeyPair('RS256');
-  const publicJwk: JWK = { ...(await exportJWK(served.publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const servedJwks: JWK[] = [];
+  const newKey = async () => {
+    const kid = randomUUID();
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    const publicJwk: JWK = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    servedJwks.push(publicJwk);
+    return { kid, privateKey: pair.privateKey, publicJwk };
+  };
+  let signing = await newKey();
   const state = { down: false, requests: 0 };
   const server: Server = createServer((request, response) => {
     if (request.url !== '/v1/jwks') {
@@ -77,7 +88,7 @@ export async function startMockAppCheck(options: MockAppCheckOptions = {}): Prom
     }
     response
       .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ keys: [publicJwk] }));
+      .end(JSON.stringify({ keys: servedJwks }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -89,7 +100,9 @@ export async function startMockAppCheck(options: MockAppCheckOptions = {}): Prom
     appId,
     issuer,
     jwksUri: `http://127.0.0.1:${port}/v1/jwks`,
-    kid,
+    get kid() {
+      return signing.kid;
+    },
     get jwksRequests() {
       return state.requests;
     },
@@ -98,6 +111,10 @@ export async function startMockAppCheck(options: MockAppCheckOptions = {}): Prom
     },
     set down(value: boolean) {
       state.down = value;
+    },
+    async rotate() {
+      signing = await newKey();
+      return signing.kid;
     },
     async token(claims = {}, tokenOptions = {}) {
       const now = tokenOptions.now ?? Math.floor(Date.now() / 1000);
@@ -116,11 +133,11 @@ export async function startMockAppCheck(options: MockAppCheckOptions = {}): Prom
       const alg = tokenOptions.alg ?? 'RS256';
       let key: CryptoKey | Uint8Array = tokenOptions.unservedKey
         ? unserved.privateKey
-        : served.privateKey;
-      if (alg === 'HS256') key = new TextEncoder().encode(JSON.stringify(publicJwk));
+        : signing.privateKey;
+      if (alg === 'HS256') key = new TextEncoder().encode(JSON.stringify(signing.publicJwk));
       else if (alg !== 'RS256') key = (await generateKeyPair(alg)).privateKey;
       return new SignJWT(payload)
-        .setProtectedHeader({ alg, typ: 'JWT', kid, ...tokenOptions.header })
+        .setProtectedHeader({ alg, typ: 'JWT', kid: signing.kid, ...tokenOptions.header })
         .sign(key);
     },
     close: () =>

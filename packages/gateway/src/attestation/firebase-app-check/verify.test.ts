@@ -1,6 +1,7 @@
 import { startMockAppCheck, type AppCheckTokenOptions, type MockAppCheck } from '@rampart/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryReplayCache, type ReplayCache } from '../../pipeline/authenticate/replay.js';
+import { JWKS_COOLDOWN_MS } from '../../pipeline/authenticate/verify.js';
 import { createAppCheckVerifier, type AppCheckVerifierOptions } from './index.js';
 
 /** A fixed clock: 2027-01-15T08:00:00Z, in seconds. */
@@ -65,6 +66,32 @@ describe('App Check: genuine tokens', () => {
       expect(result.outcome === 'invalid' && result.reason).toBe('key_unknown');
     }
     expect(firebase.jwksRequests - before).toBe(1);
+  });
+
+  it('after Firebase rotates its key, the unknown kid refetches the key set once the cooldown has passed', async () => {
+    const rotating = await startMockAppCheck();
+    // jose times its cooldown with Date.now(); only Date is faked, sockets and timers are real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const v = createAppCheckVerifier({
+        projectNumber: rotating.projectNumber,
+        appIds: [rotating.appId],
+        jwksUri: rotating.jwksUri,
+        now: () => NOW_S * 1000,
+      });
+      expect((await v.verify(await rotating.token({}, { now: NOW_S }))).outcome).toBe('valid');
+      await rotating.rotate();
+      const signedWithNewKey = await rotating.token({}, { now: NOW_S });
+      const early = await v.verify(signedWithNewKey);
+      expect(early.outcome === 'invalid' && early.reason).toBe('key_unknown');
+      expect(rotating.jwksRequests).toBe(1);
+      vi.setSystemTime(Date.now() + JWKS_COOLDOWN_MS + 1);
+      expect((await v.verify(signedWithNewKey)).outcome).toBe('valid');
+      expect(rotating.jwksRequests).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      await rotating.close();
+    }
   });
 
   it('accepts a token that expired within the clock skew, and none later (expired)', async () => {
