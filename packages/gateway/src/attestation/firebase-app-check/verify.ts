@@ -106,7 +106,14 @@ export function createAppCheckVerifier(options: AppCheckVerifierOptions): AppChe
   return {
     async verify(token) {
       const shape = compactSegments(token, 3, maxLength);
-      if (typeof shape === 'string') return invalid(shape, 'The token is not a compact JWS.');
+      if (typeof shape === 'string') {
+        return invalid(
+          shape,
+          shape === 'too_large'
+            ? `The token is longer than ${maxLength} characters.`
+            : 'The token is not a compact JWS in canonical base64url.',
+        );
+      }
       try {
         const nowMs = options.now();
         let payload: JWTPayload;

@@ -84,7 +84,14 @@ export function createPlayIntegrityVerifier(
 
   async function payloadOf(token: string): Promise<Uint8Array | Refusal> {
     const outer = compactSegments(token, 5, maxLength);
-    if (typeof outer === 'string') return invalid(outer, 'The token is not a compact JWE.');
+    if (typeof outer === 'string') {
+      return invalid(
+        outer,
+        outer === 'too_large'
+          ? `The token is longer than ${maxLength} characters.`
+          : 'The token is not a compact JWE in canonical base64url.',
+      );
+    }
     let inner: string;
     try {
       const { plaintext } = await compactDecrypt(token, keys.decryptionKey, {
