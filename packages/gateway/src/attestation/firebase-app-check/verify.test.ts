@@ -240,6 +240,16 @@ describe('App Check: replay protection (limited-use tokens)', () => {
 });
 
 describe('App Check: configuration', () => {
+  it('fails closed when its own clock fails: indeterminate, never valid (internal_error)', async () => {
+    const broken = verifier({
+      now: () => {
+        throw new Error('clock unavailable');
+      },
+    });
+    const result = await broken.verify(await mint());
+    expect(result.outcome === 'indeterminate' && result.reason).toBe('internal_error');
+  });
+
   it('refuses at construction a project number that is not numeric, no app ids or a wide skew', () => {
     expect(() => verifier({ projectNumber: 'my-project' })).toThrow(/projectNumber/);
     expect(() => verifier({ appIds: [] })).toThrow(/appIds/);

@@ -251,6 +251,17 @@ describe('Play Integrity: configuration', () => {
     );
   });
 
+  it('fails closed when its own clock fails: indeterminate, never valid (internal_error)', async () => {
+    const token = await mintPlayIntegrityToken(keys, examplePlayIntegrityVerdict());
+    const broken = verdictFor({
+      now: () => {
+        throw new Error('clock unavailable');
+      },
+    })();
+    const result = await broken.verify(token, STANDARD);
+    expect(result.outcome === 'indeterminate' && result.reason).toBe('internal_error');
+  });
+
   it('never echoes the token or key material in a refusal detail', async () => {
     const token = await mintPlayIntegrityToken(keys, examplePlayIntegrityVerdict(), {
       encryptWith: new Uint8Array(32),
