@@ -41,3 +41,18 @@ export {
   type IssuerConfigEntry,
   type ProofRequestOptions,
 } from './credentials.js';
+export {
+  PLAY_INTEGRITY_EXAMPLE,
+  createPlayIntegrityKeys,
+  examplePlayIntegrityVerdict,
+  mintPlayIntegrityToken,
+  type PlayIntegrityTestKeys,
+  type PlayIntegrityTokenOptions,
+  type PlayIntegrityVerdictJson,
+} from './attestation/play-integrity.js';
+export {
+  startMockAppCheck,
+  type AppCheckTokenOptions,
+  type MockAppCheck,
+  type MockAppCheckOptions,
+} from './attestation/app-check.js';

@@ -15,14 +15,20 @@ import type { ReplayCache } from './replay.js';
  */
 export class RedisReplayCache implements ReplayCache {
   readonly #client: Pick<Redis, 'set'>;
+  readonly #namespace: string;
 
-  /** `client` prefixes keys itself (the connection's `keyPrefix`). */
-  constructor(client: Pick<Redis, 'set'>) {
+  /**
+   * `client` prefixes keys itself (the connection's `keyPrefix`). `namespace` starts every key
+   * this cache writes, so that caches of different proofs (DPoP, App Check tokens) sharing one
+   * Redis never see each other's ids; default `dpop:jti`.
+   */
+  constructor(client: Pick<Redis, 'set'>, namespace = 'dpop:jti') {
     this.#client = client;
+    this.#namespace = namespace;
   }
 
   async remember(id: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    const key = `dpop:jti:${createHash('sha256').update(id).digest('base64url')}`;
+    const key = `${this.#namespace}:${createHash('sha256').update(id).digest('base64url')}`;
     const ttlMs = Math.max(1, Math.ceil(expiresAtMs - nowMs));
     let answer: string | null;
     try {

@@ -37,7 +37,7 @@ export interface VerifiedToken {
 }
 
 /** The key set could not be read: verification is indeterminate. */
-class IssuerUnavailable extends Error {
+export class IssuerUnavailable extends Error {
   constructor(cause: unknown) {
     super('JWKS unavailable', { cause });
   }
@@ -201,9 +201,10 @@ function unverifiedIssuer(token: string): string {
 /**
  * The issuer's JWKS through jose (cached, refetched on an unknown `kid` at most once per
  * cooldown, each fetch bounded). Any failure to obtain the key set — network, status, JSON,
- * timeout — becomes IssuerUnavailable; only "no such key" is the token's fault.
+ * timeout — becomes IssuerUnavailable; only "no such key" is the token's fault. Also used by
+ * the Firebase App Check verifier (attestation/firebase-app-check) for Firebase's JWKS.
  */
-function remoteKeys(jwksUri: string): JWTVerifyGetKey {
+export function remoteKeys(jwksUri: string): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(jwksUri), {
     timeoutDuration: JWKS_TIMEOUT_MS,
     cooldownDuration: JWKS_COOLDOWN_MS,
