@@ -101,11 +101,7 @@ export async function verifyAttestation(request: AttestationRequest): Promise<Re
   const authData = parseAttestationAuthData(authDataBytes);
   if (authData === undefined) return invalid('auth_data_malformed');
 
-  const chain = await verifyChain(
-    certificates,
-    request.roots ?? defaultRoots(),
-    new Date(request.now()),
-  );
+  const chain = verifyChain(certificates, request.roots ?? defaultRoots(), new Date(request.now()));
   if (!chain.ok) return invalid(chain.reason, chain.detail);
 
   const clientDataHash = clientDataHashOf(request.client);

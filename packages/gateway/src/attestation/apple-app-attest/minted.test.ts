@@ -1,4 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import { Encoder } from 'cbor-x';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rampartClientData } from '@rampart/testkit';
@@ -63,6 +65,29 @@ describe('App Attest attestations minted by the testkit CA', () => {
     expectInvalid(await fx.verify(alone), 'certificate_malformed');
     const garbage = await fx.mint({ x5c: ([leaf]) => [leaf, randomBytes(300)].filter(isBytes) });
     expectInvalid(await fx.verify(garbage), 'certificate_malformed');
+  });
+
+  it('certificates malleated outside their signed part are refused', async () => {
+    // The outer SEQUENCE one byte short: the reader would ignore the trailing byte.
+    const shortened = await fx.mint({
+      x5c: ([leaf, ca]) => {
+        const copy = Buffer.from(leaf ?? new Uint8Array());
+        copy.writeUInt16BE(copy.readUInt16BE(2) - 1, 2);
+        return [copy, ca].filter(isBytes);
+      },
+    });
+    expectInvalid(await fx.verify(shortened), 'certificate_malformed');
+    // The ECDSA signature's inner SEQUENCE tag changed: WebCrypto's DER reader accepted it.
+    const retagged = await fx.mint({
+      x5c: ([leaf, ca]) => {
+        const copy = Buffer.from(leaf ?? new Uint8Array());
+        const signature = Buffer.from(AsnConvert.parse(copy, Certificate).signatureValue);
+        const at = copy.lastIndexOf(signature);
+        copy[at] = (copy[at] ?? 0) ^ 0x80;
+        return [copy, ca].filter(isBytes);
+      },
+    });
+    expectInvalid(await fx.verify(retagged), 'chain_untrusted');
   });
 
   it('an expired credential certificate is refused, and one not yet valid', async () => {
