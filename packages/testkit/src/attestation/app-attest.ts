@@ -217,13 +217,14 @@ async function mintAttestation(ca: Ca, options: AppAttestMintOptions): Promise<M
 
 /**
  * An assertion as `generateAssertion` makes it: CBOR `{signature, authenticatorData}` where
- * authenticatorData = SHA-256(appId) ‖ flags 0 ‖ counter and the signature is ECDSA P-256
+ * authenticatorData = SHA-256(appId) ‖ flags ‖ counter and the signature is ECDSA P-256
  * (DER, SHA-256) over SHA-256(authenticatorData ‖ SHA-256(clientData)).
  */
 function mintAssertion(key: MintedAppAttestKey, options: AppAttestAssertionOptions): Uint8Array {
   const authenticatorData = Buffer.concat([
     sha256(Buffer.from(`${options.teamId}.${options.bundleId}`)),
-    Uint8Array.of(0),
+    // Devices set AT (0x40) in assertions too, though no credential data follows.
+    Uint8Array.of(0x40),
     uint32(options.counter),
   ]);
   const nonce = sha256(authenticatorData, sha256(options.signedClientData ?? options.clientData));
