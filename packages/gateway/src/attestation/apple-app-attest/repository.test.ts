@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachEngine } from '../../../test/store/engines.js';
+import { verifyAssertion } from './assertion.js';
+import { APP, CHALLENGE, mintFixture } from './minted.test-helpers.js';
 import { AppAttestKeyRepository, type NewAppAttestKey } from './repository.js';
 
 const T0 = 1_800_000_000_000;
@@ -64,5 +66,34 @@ describeEachEngine('App Attest keys (0006_app_attest_keys)', (engine) => {
     await repo.insert(newKey('key-1'));
     expect(await repo.advanceCounter('key-1', 0xffffffff, T0)).toBe('advanced');
     expect(await repo.find('key-1')).toMatchObject({ counter: 0xffffffff });
+  });
+
+  it('an attested key, stored, verifies its assertions; the same assertion twice is refused', async () => {
+    const repo = await repository();
+    const fx = await mintFixture();
+    const minted = await fx.mint();
+    const attested = await fx.verify(minted);
+    if (attested.outcome !== 'valid') throw new Error(`attestation refused: ${attested.reason}`);
+    const { keyId, publicKeyJwk, environment, receipt } = attested.value;
+    const newRecord = { ...newKey(keyId), publicKeyJwk, environment, receipt };
+    expect(await repo.insert(newRecord)).toBe(true);
+
+    const clientData = { kind: 'raw' as const, bytes: CHALLENGE, challenge: CHALLENGE };
+    const assertion = fx.ca.assert(minted, { ...APP, clientData: CHALLENGE, counter: 1 });
+    const use = async () => {
+      const stored = await repo.find(keyId);
+      if (stored === undefined) throw new Error('key not stored');
+      const verdict = verifyAssertion({
+        assertion,
+        clientData,
+        app: APP,
+        key: { publicKey: stored.publicKeyJwk, counter: stored.counter },
+      });
+      if (verdict.outcome !== 'valid') return verdict.reason;
+      return repo.advanceCounter(keyId, verdict.value.counter, T0);
+    };
+    expect(await use()).toBe('advanced');
+    expect(await use()).toBe('counter_replay');
+    expect(await repo.find(keyId)).toMatchObject({ counter: 1, receipt });
   });
 });
