@@ -56,3 +56,4 @@ export {
   type MockAppCheck,
   type MockAppCheckOptions,
 } from './attestation/app-check.js';
+export * from './attestation/app-attest.js';

@@ -164,6 +164,30 @@ export interface OidcPayloadsTable {
   consumed_at: number | null;
 }
 
+/**
+ * A key attested with Apple App Attest (attestation/apple-app-attest). `public_key` is the
+ * public JWK as JSON text; `receipt` Apple's receipt, base64; `counter` the last assertion
+ * counter accepted (moved only by compare-and-set). Times: epoch ms.
+ */
+export interface AppAttestKeysTable {
+  /** base64url SHA-256 of the key's uncompressed point. */
+  key_id: string;
+  /** '' when the principal has no tenant. */
+  tenant: string;
+  issuer: string;
+  subject: string;
+  /** `<teamId>.<bundleId>`. */
+  app_id: string;
+  /** The DPoP key (jkt) the attestation bound, when the platform flow bound one. */
+  device_jkt: string | null;
+  public_key: string;
+  environment: 'development' | 'production';
+  receipt: string | null;
+  counter: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   usage_events: UsageEventsTable;
   accounts: AccountsTable;
@@ -174,4 +198,5 @@ export interface Database {
   revocations: RevocationsTable;
   service_keys: ServiceKeysTable;
   oidc_payloads: OidcPayloadsTable;
+  app_attest_keys: AppAttestKeysTable;
 }

@@ -5,6 +5,7 @@ import { oidcPayloads } from './0002-oidc-payloads.js';
 import { accounts } from './0003-accounts.js';
 import { serviceKeys } from './0004-service-keys.js';
 import { devicesSessions } from './0005-devices-sessions.js';
+import { appAttestKeys } from './0006-app-attest-keys.js';
 
 /**
  * Every migration, in order, imported in code rather than found by a folder scan so that they
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, (engine: Engine) => Migration>>
   '0003_accounts': accounts,
   '0004_service_keys': serviceKeys,
   '0005_devices_sessions': devicesSessions,
+  '0006_app_attest_keys': appAttestKeys,
 };
