@@ -1,5 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installAdmin, type IsAdmin } from './admin/index.js';
+import type { AttestationRuntime } from './attestation/index.js';
+import { installAttestationRoutes } from './attestation/routes.js';
 import type { Config } from './config/index.js';
 import { installIdentity, type IdentityWiring } from './identity/provider/index.js';
 import { installCors } from './http/cors.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   readonly isAdmin?: IsAdmin;
   /** The embedded OAuth provider's collaborators; used when `identity.enabled`. */
   readonly identity?: IdentityWiring | undefined;
+  /** Attestation platforms (attestation/): the attest stage and `/attest/v1`, when configured. */
+  readonly attestation?: AttestationRuntime | undefined;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */
@@ -108,5 +112,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       : installIdentity(app, { config, logger: deps.logger, ...deps.identity });
   installPipeline(app, deps.stages ?? gatewayStages({ ...deps, localIssuer }), deps);
   installAdmin(app, deps);
+  installAttestationRoutes(app, deps);
   return app;
 }

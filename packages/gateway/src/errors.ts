@@ -81,6 +81,91 @@ export const GATEWAY_ERRORS = {
     title: 'Client closed the request',
     doc: 'The client went away before the answer was complete; the upstream call was cancelled so no more tokens are spent. Seen in logs and metrics only.',
   },
+  'attest.required': {
+    status: 403,
+    title: 'Attestation required',
+    doc: "The route's attestation policy (`attestation.policy`) requires a request from a genuine, attested install of your app, and this one carried no valid attestation (no App Attest assertion or App Check token, and the device key was not attested with Android key attestation or Play Integrity within `attestation.attestedTtlSeconds`). docs/attestation.md shows what the app must send.",
+  },
+  'attest.malformed': {
+    status: 400,
+    title: 'Attestation evidence malformed',
+    doc: 'The attestation object, assertion, certificate chain or token could not be decoded within its bounds (size, CBOR or JWT shape, format). `detail` names the platform and reason.',
+  },
+  'attest.signature_invalid': {
+    status: 403,
+    title: 'Attestation signature invalid',
+    doc: 'A signature in the evidence does not verify: the assertion over the client data, a token signed by a key the platform does not publish, or a Play Integrity token that does not decrypt with your key.',
+  },
+  'attest.chain_untrusted': {
+    status: 403,
+    title: 'Attestation chain untrusted',
+    doc: "The certificate chain does not lead to the platform's pinned root (Apple App Attestation Root CA, Google's hardware attestation roots).",
+  },
+  'attest.certificate_expired': {
+    status: 403,
+    title: 'Attestation certificate expired',
+    doc: 'A certificate of the chain is outside its validity period (expired or not yet valid).',
+  },
+  'attest.certificate_revoked': {
+    status: 403,
+    title: 'Attestation certificate revoked',
+    doc: "A certificate of the Android key attestation chain is listed as revoked or suspended in Google's attestation status list.",
+  },
+  'attest.challenge_mismatch': {
+    status: 403,
+    title: 'Attestation not bound to this request',
+    doc: "The evidence does not carry the challenge, nonce or request binding it must (the challenge issued by `POST /attest/v1/challenges`, or this request's method, URL, body and DPoP proof).",
+  },
+  'attest.challenge_invalid': {
+    status: 403,
+    title: 'Challenge unknown or used',
+    doc: 'The challenge is unknown, expired, already used, or was issued to another subject or device key. Ask for a new one.',
+  },
+  'attest.app_mismatch': {
+    status: 403,
+    title: 'Attestation for another app',
+    doc: 'The evidence names an app this gateway does not accept: another bundle id or team id, package name, signing certificate, Firebase app id or project, or an App Attest environment not allowed (`attestation.appleAppAttest.environments`).',
+  },
+  'attest.counter_replay': {
+    status: 403,
+    title: 'Attestation counter replayed',
+    doc: "The App Attest counter did not increase: the assertion was replayed, or the attestation was not the key's first use.",
+  },
+  'attest.replayed': {
+    status: 403,
+    title: 'Attestation token replayed',
+    doc: 'The App Check token was already used and `attestation.firebaseAppCheck.replayProtection` accepts each token once.',
+  },
+  'attest.stale': {
+    status: 403,
+    title: 'Attestation evidence stale',
+    doc: 'The token is too old or dated in the future (Play Integrity `timestampMillis`, App Check `exp`/`iat`).',
+  },
+  'attest.device_integrity': {
+    status: 403,
+    title: 'Device integrity insufficient',
+    doc: 'The platform says the device or install falls short of the policy: device integrity label, licensing, Play Protect, risky apps, keystore security level, or verified boot state.',
+  },
+  'attest.key_unknown': {
+    status: 403,
+    title: 'Attested key unknown',
+    doc: 'The App Attest key id is not registered, or was registered by another subject or device key. Attest the key first (`POST /attest/v1/apple-app-attest/keys`).',
+  },
+  'attest.device_key_required': {
+    status: 403,
+    title: 'Device key required',
+    doc: "Attestation binds to the DPoP key of the caller's access token; this credential has none (a bearer token or a service key).",
+  },
+  'attest.platform_not_configured': {
+    status: 404,
+    title: 'Attestation platform not configured',
+    doc: 'This gateway does not verify that platform: its `attestation.<platform>` section is not configured.',
+  },
+  'attest.unavailable': {
+    status: 503,
+    title: 'Attestation cannot be checked now',
+    doc: "The evidence could not be verified right now (the platform's key set or revocation list cannot be fetched, the replay store or database cannot answer), so it is refused (fail closed). Retry shortly.",
+  },
   'auth.token_missing': {
     status: 401,
     title: 'Access token required',

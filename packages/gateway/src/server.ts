@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
+import { startAttestation } from './attestation/index.js';
 import { gatewayError } from './errors.js';
 import {
   describeSkipped,
@@ -115,6 +116,8 @@ export async function startGateway(
       identity.revocations.useHooks(providerRevocationHooks(store.db, localIssuer.config.issuer));
     }
 
+    const attestation = startAttestation({ config, db: store.db, redis, env });
+
     const demo = config.demo ? await startDemo() : undefined;
     if (demo) cleanup.push(() => demo.mock.close());
     const settings = demo
@@ -151,6 +154,7 @@ export async function startGateway(
       pingRedis: redis && (() => redis.ping()),
       authenticator: identity.authenticator,
       sessions: identity.sessions,
+      attestation,
       shutdown: shutdown.signal,
       isDraining: () => draining,
       identity: config.identity.enabled

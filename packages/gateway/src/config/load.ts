@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isPair, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { findAttestationProblems } from './attestation-checks.js';
 import { findAuthzProblems } from './authz-checks.js';
 import { deepMerge, readEnvOverrides } from './env.js';
 import { findInsecureCombinations, type ConfigProblem } from './insecure.js';
@@ -51,7 +52,11 @@ export function validateConfig(
   const problems = findInsecureCombinations(config);
   // Permissions that cannot mean what they say are invalid, not insecure: reported as such,
   // with any insecure combination in the same round.
-  const invalid = [...authModeProblems(config), ...findAuthzProblems(config)];
+  const invalid = [
+    ...authModeProblems(config),
+    ...findAuthzProblems(config),
+    ...findAttestationProblems(config),
+  ];
   if (invalid.length > 0) throw configError('config.invalid', invalid, problems);
   if (problems.length > 0) throw configError('config.insecure', problems);
   const publicUrl = (

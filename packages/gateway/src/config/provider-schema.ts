@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 const ms = (max: number) => z.number().int().min(1).max(max);
-const envName = z
+export const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 export const httpUrl = z.url({

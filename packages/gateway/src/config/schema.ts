@@ -6,6 +6,7 @@ import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
 import { authzSchema } from './authz-schema.js';
 import { identitySchema } from './identity-schema.js';
+import { attestationSchema } from './attestation-schema.js';
 import { resolveImplicitDefaults, type ParsedConfig } from './auth-defaults.js';
 import './meta.js';
 import type { modelSchema, providerSchema } from './provider-schema.js';
@@ -207,6 +208,7 @@ export const configSchema = z.strictObject({
   accounts: accountsSchema.prefault({}),
   authz: authzSchema.prefault({}),
   identity: identitySchema.prefault({}),
+  attestation: attestationSchema.prefault({}),
   database: z
     .strictObject({
       url: z

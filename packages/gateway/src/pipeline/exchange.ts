@@ -42,6 +42,18 @@ export interface Principal {
   readonly clientId: string | undefined;
 }
 
+/**
+ * The attest stage's finding: `attested` by a platform (per-request evidence, or a device key
+ * attested at registration and still valid), `unattested`, or `unavailable` when evidence could
+ * not be checked and the policy let the request through (preferred). `downgradedFrom` names the
+ * alias the client asked for when the policy served another (`onUnattested: downgrade`).
+ */
+export interface Integrity {
+  readonly status: 'attested' | 'unattested' | 'unavailable';
+  readonly platform?: string;
+  readonly downgradedFrom?: string;
+}
+
 /** The validated client request, by endpoint (set by the parse stage). */
 export type ParsedRequest =
   | { readonly kind: 'chat'; readonly body: ChatRequest }
@@ -69,6 +81,13 @@ export interface Exchange {
   principal: Principal | undefined;
   /** authenticate: a fresh DPoP server nonce the answer carries in `DPoP-Nonce` (RFC 9449 section 8.2). */
   dpopNonce: string | undefined;
+  /**
+   * attest: base64url SHA-256 of the body bytes. `null` asks the body reader (plugin.ts) to
+   * compute it, which it does only then; undefined when nobody asked.
+   */
+  bodySha256: string | null | undefined;
+  /** attest: whether this request came from an attested install (undefined when not asked). */
+  integrity: Integrity | undefined;
   /** parse: the validated body. */
   request: ParsedRequest | undefined;
   /** parse: what the alias resolved to. */
@@ -112,6 +131,8 @@ export function newExchange(
     signal,
     principal: undefined,
     dpopNonce: undefined,
+    bodySha256: undefined,
+    integrity: undefined,
     request: undefined,
     route: undefined,
     upstreamBody: undefined,

@@ -1,3 +1,4 @@
+import type { AttestationRuntime } from '../attestation/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
 import {
@@ -5,6 +6,7 @@ import {
   type Authenticator,
   type ServiceKeyLookup,
 } from './authenticate/index.js';
+import { attestStage } from './attest/index.js';
 import { authorizeStage } from './authorize/index.js';
 import type { TrustedIssuer } from './authenticate/verify.js';
 import { limitsStage } from './limits/index.js';
@@ -28,6 +30,8 @@ export interface PipelineDeps {
   readonly serviceKeys?: ServiceKeyLookup | undefined;
   /** The embedded provider as a token issuer, when `identity.enabled`. */
   readonly localIssuer?: TrustedIssuer | undefined;
+  /** The attestation platforms, challenges and device registry (attestation/), when configured. */
+  readonly attestation?: AttestationRuntime | undefined;
 }
 
 /**
@@ -36,7 +40,7 @@ export interface PipelineDeps {
  *   1. limits        size, header and body bounds; draining            — here
  *      parse         body validation, model-alias resolution           — here
  *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
- *   3. attest        App Attest, Play Integrity, key attestation         — attestation issue
+ *   3. attest        App Attest, App Check, Play Integrity, key attestation — here
  *   4. authorize     roles and policy (listed before parse: see authorize) — here
  *   5. meter         rate limits and token budgets                       — abuse-control issue
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
@@ -58,6 +62,9 @@ export function gatewayStages(deps: PipelineDeps) {
       serviceKeys: deps.serviceKeys,
       localIssuer: deps.localIssuer,
     }),
+    // After authenticate (attestation is bound to the caller's device key) and before
+    // authorize, which then judges the alias a downgrade chose.
+    attestStage({ config: deps.config, attestation: deps.attestation }),
     // Before parse on purpose: parse's answers about an alias (unknown, wrong kind, vendor
     // extensions) must reach only callers allowed to use it (authorize/index.ts says why).
     authorizeStage({ config: deps.config }),

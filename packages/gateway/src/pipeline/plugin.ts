@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { gatewayError } from '../errors.js';
@@ -80,8 +81,13 @@ export function installPipeline(
       const largeBodies = createTurnQueue();
       // Read as a string: Fastify decodes UTF-8 chunk by chunk as the body arrives, spread over
       // the upload, where a Buffer would be joined and decoded in one go at the end.
-      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      v1.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
         const text = typeof body === 'string' ? body : body.toString('utf8');
+        // The attest stage asked for the body's digest (an App Attest assertion signs it).
+        const exchange = request.exchange;
+        if (exchange?.bodySha256 === null) {
+          exchange.bodySha256 = createHash('sha256').update(text, 'utf8').digest('base64url');
+        }
         const decode = () => {
           try {
             done(null, plan.decode(text));

@@ -2,7 +2,7 @@ import { indeterminate, invalid, valid, type Verdict } from '@rampart/core';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ReplayCache } from '../../pipeline/authenticate/replay.js';
 import { IssuerUnavailable, remoteKeys } from '../../pipeline/authenticate/verify.js';
-import { compactSegments } from '../play-integrity/compact.js';
+import { compactSegments } from '../../pipeline/authenticate/compact.js';
 
 /**
  * Firebase App Check tokens, verified locally as Firebase documents for custom backends

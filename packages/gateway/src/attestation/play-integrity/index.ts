@@ -19,7 +19,6 @@
  * is a Verdict: `valid(PlayIntegrityEvidence)` or `invalid(PlayIntegrityReason)`; nothing here
  * needs the network, so `indeterminate` only reports an internal fault (fail closed).
  */
-export { compactSegments, type CompactShapeProblem } from './compact.js';
 export {
   importPlayIntegrityKeys,
   type PlayIntegrityKeyMaterial,

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { indeterminate, invalid, valid, type Verdict } from '@rampart/core';
 import { compactDecrypt, compactVerify, errors } from 'jose';
-import { compactSegments } from './compact.js';
+import { compactSegments } from '../../pipeline/authenticate/compact.js';
 import { importPlayIntegrityKeys, type PlayIntegrityKeyMaterial } from './keys.js';
 import { policyFailure, resolvePolicy, type PlayIntegrityPolicy } from './policy.js';
 import { evidenceOf, verdictPayloadSchema, type PlayIntegrityEvidence } from './verdict-format.js';

@@ -275,6 +275,18 @@ describe('authenticate stage: attack suite (each refused with its own code and a
       async () => `Bearer ${await token({ padding: 'x'.repeat(9000) })}`,
       'auth.token_too_large',
     ],
+    [
+      'a valid token re-spelled in the unused low bits of its last character',
+      async () => {
+        // An ES256 signature is 64 bytes: 86 base64url characters whose last 4 bits are unused,
+        // so flipping the lowest one decodes to the same bytes and would still verify.
+        const jwt = await token();
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const last = alphabet.indexOf(jwt.slice(-1));
+        return `Bearer ${jwt.slice(0, -1)}${alphabet[last ^ 1] ?? ''}`;
+      },
+      'auth.token_malformed',
+    ],
     ['not a JWT', () => Promise.resolve('Bearer not-a-jwt'), 'auth.token_malformed'],
     [
       'a payload that is not JSON',

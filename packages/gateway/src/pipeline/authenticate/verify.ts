@@ -13,6 +13,7 @@ import { gatewayError } from '../../errors.js';
 import type { Principal } from '../exchange.js';
 import { bearerRefusal } from './challenge.js';
 import { principalOf } from './claims.js';
+import { compactSegments } from './compact.js';
 import { VerifiedTokens, type VerifyKey } from './verified-tokens.js';
 
 type IssuerConfig = Config['auth']['issuers'][number];
@@ -95,6 +96,11 @@ export function createTokenVerifier(
         }
         ({ payload, typ } = kept);
       } else {
+        // Canonical base64url only: jose accepts set low bits in a segment's last character, so
+        // a mutated copy of a valid token would otherwise verify (compact.ts).
+        if (typeof compactSegments(token, 3, Number.MAX_SAFE_INTEGER) === 'string') {
+          throw bearerRefusal('auth.token_malformed', 'The token is not a compact JWT.');
+        }
         let key: VerifyKey | undefined;
         let input: FlattenedJWSInput | undefined;
         try {

@@ -1,0 +1,142 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { gatewayError } from '../errors.js';
+
+/**
+ * Attestation challenges (issue #19 item 5): random, single use, short-lived, and bound to the
+ * caller that asked — its issuer, tenant, subject and device key (DPoP `jkt`) — so that a
+ * challenge obtained by one device cannot be spent by another. A challenge is 32 random bytes
+ * in base64url (43 characters). Consuming one deletes it whatever the outcome, so a guess or a
+ * replay costs the attacker the challenge.
+ */
+export interface ChallengeOwner {
+  readonly issuer: string;
+  readonly tenant: string;
+  readonly subject: string;
+  readonly jkt: string;
+}
+
+export type ChallengeCheck = 'ok' | 'unknown' | 'not_owner';
+
+export interface ChallengeStore {
+  /** Issues a challenge that expires after `ttlMs`. Throws 503 `attest.unavailable` when it cannot be stored. */
+  issue(owner: ChallengeOwner, ttlMs: number): Promise<string>;
+  /**
+   * Spends a challenge: `ok` only for a live one issued to `owner`. `unknown` for anything else
+   * that is not this owner's (expired, used, never issued, malformed), `not_owner` when another
+   * caller holds it (it is spent all the same).
+   */
+  consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck>;
+}
+
+export const CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A fixed-length digest of the owner, compared in constant time. */
+export function ownerDigest(owner: ChallengeOwner): Buffer {
+  return createHash('sha256')
+    .update(JSON.stringify([owner.issuer, owner.tenant, owner.subject, owner.jkt]))
+    .digest();
+}
+
+function newChallenge(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function sameOwner(stored: Buffer, owner: ChallengeOwner): boolean {
+  const expected = ownerDigest(owner);
+  return stored.length === expected.length && timingSafeEqual(stored, expected);
+}
+
+/**
+ * In one process (no `redis.url`). Bounded: when `maxEntries` live challenges exist, expired
+ * ones are swept and, if it is still full, the oldest is dropped (its app asks again), so a
+ * flood of challenge requests costs memory up to the bound and nothing else.
+ */
+export class MemoryChallengeStore implements ChallengeStore {
+  readonly #entries = new Map<string, { owner: Buffer; expiresAt: number }>();
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: { readonly maxEntries?: number; readonly now?: () => number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 100_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  issue(owner: ChallengeOwner, ttlMs: number): Promise<string> {
+    const now = this.#now();
+    if (this.#entries.size >= this.#maxEntries) this.#sweep(now);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    const challenge = newChallenge();
+    this.#entries.set(challenge, { owner: ownerDigest(owner), expiresAt: now + ttlMs });
+    return Promise.resolve(challenge);
+  }
+
+  consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck> {
+    if (!CHALLENGE_PATTERN.test(challenge)) return Promise.resolve('unknown');
+    const entry = this.#entries.get(challenge);
+    this.#entries.delete(challenge);
+    if (entry === undefined || entry.expiresAt <= this.#now()) return Promise.resolve('unknown');
+    return Promise.resolve(sameOwner(entry.owner, owner) ? 'ok' : 'not_owner');
+  }
+
+  /** Live challenges (for tests and metrics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #sweep(now: number): void {
+    for (const [challenge, entry] of this.#entries) {
+      if (entry.expiresAt <= now) this.#entries.delete(challenge);
+    }
+  }
+}
+
+/**
+ * Shared by every replica (`redis.url`): `SET … PX ttl NX` to issue, `GETDEL` to spend, both
+ * atomic, so of two replicas presented the same challenge exactly one gets it. Redis down →
+ * 503 `attest.unavailable` (fail closed).
+ */
+export class RedisChallengeStore implements ChallengeStore {
+  readonly #client: Pick<Redis, 'set' | 'getdelBuffer'>;
+
+  constructor(client: Pick<Redis, 'set' | 'getdelBuffer'>) {
+    this.#client = client;
+  }
+
+  async issue(owner: ChallengeOwner, ttlMs: number): Promise<string> {
+    const challenge = newChallenge();
+    try {
+      await this.#client.set(keyOf(challenge), ownerDigest(owner), 'PX', ttlMs, 'NX');
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return challenge;
+  }
+
+  async consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck> {
+    if (!CHALLENGE_PATTERN.test(challenge)) return 'unknown';
+    let stored: Buffer | null;
+    try {
+      stored = await this.#client.getdelBuffer(keyOf(challenge));
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (stored === null) return 'unknown';
+    return sameOwner(stored, owner) ? 'ok' : 'not_owner';
+  }
+}
+
+function keyOf(challenge: string): string {
+  return `attest:challenge:${challenge}`;
+}
+
+function unavailable(cause: unknown) {
+  return gatewayError(
+    'attest.unavailable',
+    'The challenge store cannot be reached; retry shortly.',
+    { cause },
+  );
+}
