@@ -162,6 +162,7 @@ export async function startGateway(
                 keyring,
                 config: config.accounts,
                 publicUrl: config.server.publicUrl,
+                logger,
                 ...(redis === undefined ? {} : { limiters: redisLimiters(redis.client) }),
               }),
           }
