@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRampartError } from '@rampart/core';
 import { registerAdmin } from './commands/admin/index.js';
+import { registerKeyVerbs } from './commands/keys.js';
 import { EXIT } from './exit-codes.js';
 
 /** The `rampart` command: thin verbs over the packages. Returns the process exit code. */
@@ -36,6 +37,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   registerAdmin(program, (next) => {
+    code = next;
+  });
+  registerKeyVerbs(program, (next) => {
     code = next;
   });
 

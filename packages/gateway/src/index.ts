@@ -5,7 +5,7 @@ export { createLogger, scrubSecrets } from './logging.js';
 export { startGateway, type RunningGateway, type StartOptions } from './server.js';
 export { DEMO_MODELS } from './demo.js';
 export { openStore, type Store, type StoreSettings } from './store/index.js';
-export { openKeyring, type Keyring } from './keys/index.js';
+export { isKeyName, KEY_NAMES, openKeyring, type Keyring, type KeyName } from './keys/index.js';
 export type * from './providers/types.js';
 export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';
