@@ -65,6 +65,9 @@ Environment:
   RAMPART_DATA_DIR          SQLite database and generated keys (dataDir; default ./.rampart)
   RAMPART_<SECTION>__<KEY>  any other option, e.g. RAMPART_SERVER__HOST=127.0.0.1
 
+Signals:
+  SIGHUP  reread the key files now (they are reread every minute anyway; see rampart keys rotate)
+
 Exit codes:
   ${EXIT.ok}  stopped by SIGTERM or SIGINT after draining
   ${EXIT.usage}  invalid or insecure configuration (each problem names its key and fix)
