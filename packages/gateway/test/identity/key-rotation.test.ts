@@ -71,4 +71,19 @@ describe('oidc-signing rotated by another process, picked up without a restart',
     expect(decodeProtectedHeader(after.access_token).kid).toBe(fresh.kid);
     expect((await callV1(after.access_token, DPoP)).status).toBe(200);
   });
+
+  it('after a cookie-secret rotation is picked up, the rebuilt provider signs its cookies with the new key: logins and code exchanges work', async () => {
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    const started = await authorizationRequest(as);
+    const operator = await openKeyring({ dataDir: running.dataDir, sources: {} });
+    const fresh = await operator.rotate('cookie-secret');
+    process.emit('SIGHUP', 'SIGHUP');
+    await expect.poll(() => running.gateway.keyring.current('cookie-secret').kid).toBe(fresh.kid);
+    const callback = await loginWithPassword(running.issuer, started, alice);
+    const tokens = await exchangeCode(as, started, callback, DPoP);
+    expect((await callV1(tokens.access_token, DPoP)).status).toBe(200);
+    const next = await authorizationRequest(as);
+    const again = await loginWithPassword(running.issuer, next, alice);
+    expect((await exchangeCode(as, next, again, DPoP)).access_token).toBeTypeOf('string');
+  });
 });
