@@ -8,9 +8,16 @@ import {
   discover,
   exchangeCode,
   insecure,
+  locationOf,
   loginWithPassword,
+  step,
 } from './flow.js';
-import { startIdentityGateway, type IdentityGateway } from './provider-gateway.js';
+import {
+  CookieJar,
+  csrfOf,
+  startIdentityGateway,
+  type IdentityGateway,
+} from './provider-gateway.js';
 
 const alice = { username: 'alice', password: 'correct horse battery staple' };
 const chat = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
@@ -85,5 +92,31 @@ describe('oidc-signing rotated by another process, picked up without a restart',
     const next = await authorizationRequest(as);
     const again = await loginWithPassword(running.issuer, next, alice);
     expect((await exchangeCode(as, next, again, DPoP)).access_token).toBeTypeOf('string');
+  });
+
+  it('a login begun before a cookie-secret rotation finishes after it: the old key verifies through its overlap', async () => {
+    const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    const authorization = await authorizationRequest(as);
+    const jar = new CookieJar();
+    // The provider sets its interaction cookie, signed with the cookie-secret of the moment.
+    const loginUrl = locationOf(await step(jar, authorization.url), running.issuer);
+    const operator = await openKeyring({ dataDir: running.dataDir, sources: {} });
+    const fresh = await operator.rotate('cookie-secret');
+    process.emit('SIGHUP', 'SIGHUP');
+    await expect.poll(() => running.gateway.keyring.current('cookie-secret').kid).toBe(fresh.kid);
+
+    let page = await step(jar, loginUrl);
+    expect(page.status).toBe(200);
+    const password = await step(jar, `${loginUrl.href}/password`, {
+      form: { csrf: csrfOf(await page.text()), ...alice },
+    });
+    expect(password.status).toBe(303);
+    page = await step(jar, loginUrl);
+    const done = await step(jar, `${loginUrl.href}/continue`, {
+      form: { csrf: csrfOf(await page.text()) },
+    });
+    const callback = locationOf(await step(jar, locationOf(done, running.issuer)), running.issuer);
+    const tokens = await exchangeCode(as, authorization, callback, DPoP);
+    expect((await callV1(tokens.access_token, DPoP)).status).toBe(200);
   });
 });
