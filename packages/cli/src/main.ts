@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRampartError } from '@rampart/core';
 import { registerAdmin } from './commands/admin/index.js';
+import { registerKeyVerbs } from './commands/keys.js';
 import { EXIT } from './exit-codes.js';
 
 /** The `rampart` command: thin verbs over the packages. Returns the process exit code. */
@@ -49,6 +50,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAdmin(program, (next) => {
     code = next;
   });
+  registerKeyVerbs(program, (next) => {
+    code = next;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -71,6 +75,9 @@ Environment:
   RAMPART_PORT              TCP port (server.port; default 8787)
   RAMPART_DATA_DIR          SQLite database and generated keys (dataDir; default ./.rampart)
   RAMPART_<SECTION>__<KEY>  any other option, e.g. RAMPART_SERVER__HOST=127.0.0.1
+
+Signals:
+  SIGHUP  reread the key files now (they are reread every minute anyway; see rampart keys rotate)
 
 Exit codes:
   ${EXIT.ok}  stopped by SIGTERM or SIGINT after draining

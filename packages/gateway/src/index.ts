@@ -10,7 +10,7 @@ export {
   mintDevToken,
 } from './identity/dev-token/index.js';
 export { openStore, type Store, type StoreSettings } from './store/index.js';
-export { openKeyring, type Keyring } from './keys/index.js';
+export { isKeyName, KEY_NAMES, openKeyring, type Keyring, type KeyName } from './keys/index.js';
 export type * from './providers/types.js';
 export { CHAT_PARAMETERS, EMBEDDING_PARAMETERS } from './pipeline/parse/parameters.js';
 export { EXTRA_PARAMETERS } from './pipeline/parse/extensions.js';

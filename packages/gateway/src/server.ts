@@ -26,7 +26,7 @@ import {
 } from './identity/accounts/index.js';
 import { localIssuerTrust, providerRevocationHooks } from './identity/provider/index.js';
 import { devIssuerTrust } from './identity/dev-token/index.js';
-import { openKeyring, type Keyring } from './keys/index.js';
+import { openKeyring, watchKeyring, type Keyring } from './keys/index.js';
 import { openStore, UsageRecorder, type Store } from './store/index.js';
 import { openRedis } from './redis/index.js';
 import { startSessions, type SessionsRuntime } from './identity/sessions/index.js';
@@ -86,6 +86,9 @@ export async function startGateway(
       sources: keySources(config.keys),
       env,
     });
+    // Key files are reread every minute and on SIGHUP: a rotation needs no restart.
+    const keyWatch = watchKeyring(keyring, { logger });
+    cleanup.push(() => Promise.resolve(keyWatch.stop()));
     const recorder = new UsageRecorder(store, { logger, ...config.usage });
     cleanup.push(() => recorder.close());
     const metrics = createMetrics({
@@ -168,6 +171,7 @@ export async function startGateway(
                 keyring,
                 config: config.accounts,
                 publicUrl: config.server.publicUrl,
+                logger,
                 ...(redis === undefined ? {} : { limiters: redisLimiters(redis.client) }),
               }),
           }

@@ -2,10 +2,18 @@
  * Every key Rampart needs: generated into `<dataDir>/keys/` in embedded mode, or read from a
  * file or environment variable when replicas must share it (docs/keys.md).
  */
-export { checkKeySources, openKeyring, type KeySourceProblem } from './load.js';
+export { checkKeySources, openKeyring, reloadKeyring, type KeySourceProblem } from './load.js';
+export {
+  KEY_RELOAD_INTERVAL_MS,
+  watchKeyring,
+  type KeyWatch,
+  type KeyWatchLogger,
+  type KeyWatchOptions,
+} from './watch.js';
 export {
   Keyring,
   type JwkSet,
+  type KeyReload,
   type KeyringOptions,
   type KeySource,
   type KeySources,

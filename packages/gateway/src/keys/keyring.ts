@@ -43,6 +43,23 @@ export interface Slot {
   versions: readonly KeyVersion[];
 }
 
+/** Reads one key set anew from its origin; undefined when the origin cannot change. */
+export type KeySetReader = (
+  name: KeyName,
+  origin: Origin,
+) => Promise<readonly KeyVersion[] | undefined>;
+
+/** What a reload found: the key sets that changed, and those that could not be reread. */
+export interface KeyReload {
+  readonly changed: readonly KeyName[];
+  readonly problems: ReadonlyArray<{ readonly name: KeyName; readonly error: unknown }>;
+}
+
+/** What identifies a key set's state: each version's kid and end, in order. */
+function fingerprint(versions: readonly KeyVersion[]): string {
+  return versions.map((version) => `${version.kid}@${version.notAfter?.getTime() ?? ''}`).join(' ');
+}
+
 /**
  * The loaded keys. `current(name)` signs or encrypts; `verificationKeys(name)` lists every key
  * still accepted (the current one first), so that tokens signed before a rotation keep
@@ -53,12 +70,21 @@ export class Keyring {
   readonly #now: () => number;
   readonly #overlapMs: number;
   #rotating: Promise<unknown> = Promise.resolve();
+  #generation = 0;
 
   /** @internal Use openKeyring(). */
   constructor(slots: Map<KeyName, Slot>, now: () => number, overlapMs: number) {
     this.#slots = slots;
     this.#now = now;
     this.#overlapMs = overlapMs;
+  }
+
+  /**
+   * Counts the changes of any key set since the keyring was opened (a rotation here, or a
+   * reload that found new versions): what a consumer compares to rebuild what it derived.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   current(name: KeyName): KeyVersion {
@@ -113,7 +139,42 @@ export class Keyring {
     );
     await writeKeyFile(slot.origin.file, serializeKeySet(name, versions), 'replace');
     slot.versions = versions;
+    this.#generation += 1;
     return fresh;
+  }
+
+  /**
+   * Rereads every key set from where it came from (`read` answers undefined for a source that
+   * cannot change, an environment variable) and takes the versions that differ from those held
+   * — by kid, order and `notAfter` — so that a rotation made by another process (`rampart keys
+   * rotate`) or new key files on a replica are used without a restart. A set that cannot be
+   * read or parsed leaves the held one in place and is reported; never throws for one.
+   * Serialised with rotate(), so neither overwrites the other's result.
+   */
+  reload(read: KeySetReader): Promise<KeyReload> {
+    const run = this.#rotating.then(() => this.#reload(read));
+    this.#rotating = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reload(read: KeySetReader): Promise<KeyReload> {
+    const changed: KeyName[] = [];
+    const problems: Array<{ readonly name: KeyName; readonly error: unknown }> = [];
+    for (const [name, slot] of this.#slots) {
+      let versions: readonly KeyVersion[] | undefined;
+      try {
+        versions = await read(name, slot.origin);
+      } catch (error) {
+        problems.push({ name, error });
+        continue;
+      }
+      if (versions === undefined || versions.length === 0) continue;
+      if (fingerprint(versions) === fingerprint(slot.versions)) continue;
+      slot.versions = versions;
+      changed.push(name);
+    }
+    if (changed.length > 0) this.#generation += 1;
+    return { changed, problems };
   }
 
   #slot(name: KeyName): Slot {

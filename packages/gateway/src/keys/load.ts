@@ -10,7 +10,14 @@ import {
 } from './files.js';
 import { newKeySet, parseKeySet, serializeKeySet } from './format.js';
 import type { KeyVersion } from './key-version.js';
-import { Keyring, type KeyringOptions, type KeySource, type Origin, type Slot } from './keyring.js';
+import {
+  Keyring,
+  type KeyReload,
+  type KeyringOptions,
+  type KeySource,
+  type Origin,
+  type Slot,
+} from './keyring.js';
 import { KeyProblem } from './problem.js';
 import { DEFAULT_ROTATION_OVERLAP_MS, KEY_NAMES, isKeyName, type KeyName } from './specs.js';
 
@@ -130,6 +137,24 @@ async function loadOrGenerate(name: KeyName, file: string, now: number): Promise
     return { origin, versions };
   // Another process generated it between our read and our write: use theirs.
   return { origin, versions: await parse(name, await readKeyFile(file, name), origin, now) };
+}
+
+/**
+ * Rereads every key set of a running keyring from its file (generated or supplied; an
+ * environment variable cannot change in a running process), with the same checks as at start
+ * (mode, size, format). See Keyring.reload.
+ */
+export function reloadKeyring(keyring: Keyring, now: () => number = Date.now): Promise<KeyReload> {
+  return keyring.reload(async (name, origin) => {
+    if (origin.kind === 'env') return undefined;
+    const text =
+      origin.kind === 'generated'
+        ? await readKeyFileIfPresent(origin.file, name)
+        : await readKeyFile(origin.file, name);
+    // A generated file deleted under a running gateway: keep the keys held (never regenerate).
+    if (text === undefined) return undefined;
+    return parse(name, text, origin, now());
+  });
 }
 
 async function parse(

@@ -43,6 +43,8 @@ export interface AccountsHarness {
   readonly hasher: CountingHasher;
   readonly clock: { now: number };
   readonly config: AccountsConfig;
+  /** What the service logged at warn: fields and message. */
+  readonly warnings: Array<{ fields: Record<string, unknown>; message: string }>;
 }
 
 /** A fresh store (on the fixture's engine), keyring and service with a frozen clock. */
@@ -60,6 +62,7 @@ export async function accountsHarness(
   const clock = { now: 1_800_000_000_000 };
   const hasher = countingHasher(config);
   const now = () => clock.now;
+  const warnings: AccountsHarness['warnings'] = [];
   const service = createAccountService({
     db: store.db,
     keyring,
@@ -67,7 +70,8 @@ export async function accountsHarness(
     publicUrl: PUBLIC_URL,
     now,
     hasher,
+    logger: { warn: (fields, message) => warnings.push({ fields, message }) },
   });
   const admin = createAccountAdmin({ db: store.db, config, now, hasher });
-  return { store, keyring, service, admin, hasher, clock, config };
+  return { store, keyring, service, admin, hasher, clock, config, warnings };
 }

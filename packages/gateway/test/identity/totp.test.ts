@@ -43,7 +43,6 @@ describeEachEngine('TOTP and recovery codes', (fx) => {
   it('keeps the secret sealed under data-kek, bound to its account, readable after rotation', async () => {
     const h = await accountsHarness(fx);
     const { account, secret } = await enrolTotp(h, 'sealed');
-    const other = await h.admin.createAccount({ username: 'other', password: PASSWORD, roles: [] });
     const row = await h.store.db
       .selectFrom('accounts')
       .select(['totp_secret'])
@@ -65,17 +64,51 @@ describeEachEngine('TOTP and recovery codes', (fx) => {
     expect(
       (await h.service.verifySecondFactor(account.id, totpCode(secret, h.clock.now), from)).status,
     ).toBe('valid');
+  });
 
-    // A sealed secret copied onto another account's row does not open there.
-    await h.store.db
-      .updateTable('accounts')
-      .set({ totp_secret: sealed })
-      .where('id', '=', other.id)
-      .execute();
+  it('a sealed secret copied onto another account row is an unusable factor: a clean refusal, logged without the secret', async () => {
+    const h = await accountsHarness(fx);
+    const { account, secret } = await enrolTotp(h, 'victim');
+    const other = await h.admin.createAccount({ username: 'other', password: PASSWORD, roles: [] });
+    const { totp_secret: sealed } = await h.store.db
+      .selectFrom('accounts')
+      .select(['totp_secret'])
+      .where('id', '=', account.id)
+      .executeTakeFirstOrThrow();
+    // The row's own header names another account; a header rewritten to name this row breaks
+    // the AEAD (the protected header is its additional data): both must be refused, not thrown.
+    const [header = '', ...rest] = (sealed as string).split('.');
+    const claims = JSON.parse(Buffer.from(header, 'base64url').toString()) as object;
+    const rebound = [
+      Buffer.from(JSON.stringify({ ...claims, acct: other.id })).toString('base64url'),
+      ...rest,
+    ].join('.');
+    for (const copied of [sealed as string, rebound, 'not-a-jwe']) {
+      await h.store.db
+        .updateTable('accounts')
+        .set({ totp_secret: copied })
+        .where('id', '=', other.id)
+        .execute();
+      h.clock.now += 30_000;
+      const result = await h.service.verifySecondFactor(
+        other.id,
+        totpCode(secret, h.clock.now),
+        from,
+      );
+      expect(result.status).toBe('invalid');
+    }
+    expect(h.warnings).toHaveLength(3);
+    for (const warning of h.warnings) {
+      expect(warning.fields).toMatchObject({ account: other.id });
+      const logged = JSON.stringify(warning);
+      expect(logged).not.toContain(secret);
+      expect(logged).not.toContain(sealed as string);
+    }
+    // The owner's factor still works.
     h.clock.now += 30_000;
-    await expect(
-      h.service.verifySecondFactor(other.id, totpCode(secret, h.clock.now), from),
-    ).rejects.toThrow(/another account/);
+    expect(
+      (await h.service.verifySecondFactor(account.id, totpCode(secret, h.clock.now), from)).status,
+    ).toBe('valid');
   });
 
   it('accepts a code one step early or late, not two', async () => {

@@ -50,6 +50,8 @@ export interface AccountServiceDeps {
   readonly limiters?: LimiterFactory;
   /** Default: argon2id with `config.argon2`. A seam for tests that count verifications. */
   readonly hasher?: PasswordHasher;
+  /** Where an unusable sealed factor is reported (account id and reason, never the value). */
+  readonly logger?: { warn(fields: Record<string, unknown>, message: string): void };
 }
 
 const INVALID: CredentialOutcome = Object.freeze({ status: 'invalid' });
@@ -83,6 +85,24 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       passkeys: await repo.passkeyCount(row.id),
       mustEnrollTotp: fromSqlBool(row.must_enroll_totp),
     };
+  }
+
+  /**
+   * A sealed TOTP secret opened for its own row, or undefined when it cannot be: the value was
+   * copied from another account (the `acct` bound in its header), altered, or sealed under a
+   * data-kek no longer loaded. Such a factor is unusable, so the caller refuses as for a wrong
+   * code — never a 500 — and the operator learns of it from the log (no secret in it).
+   */
+  async function openFactor(row: AccountRow, sealed: string): Promise<string | undefined> {
+    try {
+      return await openSecret(keyring, row.id, sealed);
+    } catch (error) {
+      deps.logger?.warn(
+        { account: row.id, reason: error instanceof Error ? error.message : 'unknown' },
+        'accounts: a sealed TOTP secret cannot be opened; the factor is unusable',
+      );
+      return undefined;
+    }
   }
 
   async function usable(accountId: string): Promise<AccountRow> {
@@ -130,7 +150,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       }
       const compact = code.replace(/\s/g, '');
       if (isTotpCode(compact)) {
-        const secret = await openSecret(keyring, row.id, row.totp_secret);
+        const secret = await openFactor(row, row.totp_secret);
+        if (secret === undefined) return INVALID;
         const step = totpStep(secret, compact, now());
         // useTotpStep refuses a step at or before the last accepted one: no replay.
         if (step === undefined || !(await repo.useTotpStep(row.id, step))) return INVALID;
@@ -164,7 +185,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     async confirmTotpEnrolment(accountId, code) {
       const row = await usable(accountId);
       if (row.totp_pending === null || typeof code !== 'string') return undefined;
-      const secret = await openSecret(keyring, row.id, row.totp_pending);
+      const secret = await openFactor(row, row.totp_pending);
+      if (secret === undefined) return undefined;
       const step = totpStep(secret, code.replace(/\s/g, ''), now());
       if (step === undefined) return undefined;
       const codes = newRecoveryCodes();

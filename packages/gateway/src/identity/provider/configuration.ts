@@ -1,3 +1,4 @@
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Provider, {
   errors,
@@ -88,7 +89,7 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
     routes: OAUTH_ROUTES,
     features: {
       devInteractions: { enabled: false },
-      dPoP: { enabled: true },
+      dPoP: dpopFeature(config, keyring),
       revocation: { enabled: true },
       introspection: { enabled: false },
       userinfo: { enabled: false },
@@ -147,6 +148,33 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
   // and the resolved client address, so reading them is safe and pins every URL to the issuer.
   provider.proxy = true;
   return provider;
+}
+
+/**
+ * `features.dPoP`: always on; with `auth.dpop.nonce.required` the token endpoint requires
+ * server nonces too (RFC 9449 section 8), answering `use_dpop_nonce` with one in `DPoP-Nonce`.
+ * oidc-provider's nonces are its own (an HKDF of its `nonceSecret` per minute, the five around
+ * now accepted), so its secret is derived from the current `cookie-secret` key as the resource
+ * server's nonces are: replicas sharing that key accept each other's nonces.
+ */
+function dpopFeature(
+  config: Config,
+  keyring: Keyring,
+): NonNullable<NonNullable<Configuration['features']>['dPoP']> {
+  if (!config.auth.dpop.nonce.required) return { enabled: true };
+  return {
+    enabled: true,
+    nonceSecret: providerNonceSecret(keyring.current('cookie-secret').key),
+    requireNonce: () => true,
+  };
+}
+
+/** Separates the provider's nonce secret from every other use of the cookie secret. */
+const PROVIDER_NONCE_CONTEXT = 'rampart/oidc-provider/dpop-nonce-secret/v1';
+
+/** The 32-byte `nonceSecret` oidc-provider takes: an HMAC-SHA256 of a fixed label. */
+export function providerNonceSecret(cookieSecret: KeyObject): Buffer {
+  return createHmac('sha256', cookieSecret).update(PROVIDER_NONCE_CONTEXT).digest();
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import { gatewayError } from '../../errors.js';
 import type { Keyring } from '../../keys/index.js';
@@ -10,6 +11,8 @@ import { identityAudience } from './constants.js';
 import { installInteractions } from './interactions.js';
 import { importProviderConfiguration } from './load.js';
 import { localIssuerTrust, type LocalIssuerTrust } from './local-issuer.js';
+
+type ProviderCallback = ReturnType<Provider['callback']>;
 
 /** Largest body forwarded to the provider (its own reader stops at 56 KiB anyway). */
 const MAX_OAUTH_BODY_BYTES = 56 * 1024;
@@ -44,11 +47,22 @@ export function installIdentity(
   // warns on import about Node versions older than the ones it is tested on: load.ts).
   void app.register(async (scope) => {
     const { createOidcProvider } = await importProviderConfiguration(deps.logger);
-    const provider = createOidcProvider(deps);
-    provider.on('server_error', (_ctx, error) => {
-      deps.logger.error({ err: error }, 'identity provider error');
-    });
-    const callback = provider.callback();
+    // The provider's JWKS, signing key, cookie keys and nonce secret are fixed when it is
+    // built, so it is built again when the keyring's keys change (a rotation, a reload: see
+    // keys/watch.ts). Its state is all in the store, so nothing is lost with the old instance.
+    let built: { generation: number; provider: Provider; callback: ProviderCallback } | undefined;
+    const current = () => {
+      const generation = deps.keyring.generation;
+      if (built === undefined || built.generation !== generation) {
+        const provider = createOidcProvider(deps);
+        provider.on('server_error', (_ctx, error) => {
+          deps.logger.error({ err: error }, 'identity provider error');
+        });
+        built = { generation, provider, callback: provider.callback() };
+      }
+      return built;
+    };
+    current();
     const publicUrl = new URL(config.server.publicUrl);
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       const length = Number(request.headers['content-length'] ?? 0);
@@ -66,14 +80,14 @@ export function installIdentity(
       headers['x-forwarded-for'] = request.ip;
       reply.hijack();
       reply.raw.setHeader('x-request-id', request.id);
-      void callback(request.raw, reply.raw);
+      void current().callback(request.raw, reply.raw);
     };
     const methods = ['GET', 'POST', 'OPTIONS'];
     scope.route({ method: methods, url: '/oauth/*', handler: forward });
     scope.route({ method: methods, url: '/.well-known/openid-configuration', handler: forward });
 
     installInteractions(scope, {
-      provider,
+      provider: () => current().provider,
       accounts: deps.accounts,
       issuer: config.server.publicUrl,
       audience: identityAudience(config),

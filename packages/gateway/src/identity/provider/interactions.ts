@@ -21,7 +21,8 @@ import {
 } from './pages.js';
 
 export interface InteractionDeps {
-  readonly provider: Provider;
+  /** The provider instance of the moment (rebuilt when the keys change: install.ts). */
+  readonly provider: () => Provider;
   readonly accounts: AccountService;
   /** `server.publicUrl`: a POST's `Origin`, when sent, must be its origin. */
   readonly issuer: string;
@@ -48,7 +49,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
       reply.status(status).type('text/html; charset=utf-8').send(body);
 
     const load = (request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply) =>
-      loadLogin(provider, request, reply);
+      loadLogin(provider(), request, reply);
 
     const form = (interaction: Interaction, state: LoginState) => ({
       uid: interaction.uid,
@@ -81,7 +82,8 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
     ) => {
       const accountId = state.accountId as string;
       const amr = [...(state.amr ?? [])];
-      const grant = new provider.Grant({
+      const current = provider();
+      const grant = new current.Grant({
         accountId,
         clientId: String(interaction.params['client_id']),
       });
@@ -93,7 +95,7 @@ export function installInteractions(app: FastifyInstance, deps: InteractionDeps)
       if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
       grant.addResourceScope(deps.audience, API_SCOPE);
       const grantId = await grant.save();
-      return provider.interactionResult(
+      return current.interactionResult(
         request.raw,
         reply.raw,
         { login: { accountId, acr: acrFor(amr), amr, remember: false }, consent: { grantId } },

@@ -13,6 +13,7 @@ import type { RedisConnection } from '../../redis/index.js';
 import type { Store } from '../../store/index.js';
 import { revocationGate } from './gate.js';
 import { SessionRepository } from './repository.js';
+import type { RevocationHorizon } from './revocation-list.js';
 import { Revocations, type RevocationLogger } from './revocations.js';
 import { SessionService } from './service.js';
 import { SessionTracker } from './tracker.js';
@@ -25,7 +26,7 @@ export type {
   SessionRecord,
   SubjectKey,
 } from './repository.js';
-export { RevocationList, type RevokedBy } from './revocation-list.js';
+export { RevocationList, type RevocationHorizon, type RevokedBy } from './revocation-list.js';
 export {
   publishRevocation,
   revocationChannel,
@@ -69,6 +70,24 @@ export interface SessionsRuntime {
 }
 
 /**
+ * How long a revocation can matter, per issuer. For the embedded provider every login ends
+ * `identity.refreshTokenTtlSeconds` after it began and each access token it minted expires
+ * `accessTokenTtlSeconds` after its issue, so nothing a revocation could refuse is valid that
+ * long (plus the clock skew) after it. An external issuer's token and login lifetimes are not
+ * known to the gateway: its revocations are kept.
+ */
+export function revocationHorizon(
+  config: Pick<Config, 'identity'>,
+  localIssuer: TrustedIssuer | undefined,
+): RevocationHorizon {
+  if (localIssuer === undefined) return new Map();
+  const { issuer, clockSkewSeconds } = localIssuer.config;
+  const { refreshTokenTtlSeconds, accessTokenTtlSeconds } = config.identity;
+  const keepMs = (refreshTokenTtlSeconds + accessTokenTtlSeconds + clockSkewSeconds) * 1000;
+  return new Map([[issuer, keepMs]]);
+}
+
+/**
  * Wires the resource server to the store and Redis: DPoP proof ids in Redis when `redis.url`
  * is set (replicas share them), server nonces from the `cookie-secret` key, revocations loaded
  * and subscribed to, and the registry recorder.
@@ -79,6 +98,7 @@ export async function startSessions(deps: SessionsDeps): Promise<SessionsRuntime
     repository,
     redis: deps.redis,
     logger: deps.logger,
+    horizon: revocationHorizon(deps.config, deps.localIssuer),
   });
   const failures =
     deps.metrics === undefined

@@ -154,6 +154,40 @@ export class SessionRepository {
       .execute();
   }
 
+  /**
+   * Deletes up to `limit` revocations of `issuer` made before `before` (epoch ms); returns how
+   * many. The keys are read first and deleted by primary key in one statement, with the time
+   * condition again, so that a revocation renewed meanwhile (its moment moved forward) stays.
+   */
+  async pruneRevocations(issuer: string, before: number, limit: number): Promise<number> {
+    const rows = await this.#db
+      .selectFrom('revocations')
+      .select(['kind', 'tenant', 'issuer', 'subject', 'target'])
+      .where('issuer', '=', issuer)
+      .where('revoked_at', '<', before)
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return 0;
+    const result = await this.#db
+      .deleteFrom('revocations')
+      .where('revoked_at', '<', before)
+      .where((eb) =>
+        eb.or(
+          rows.map((row) =>
+            eb.and([
+              eb('kind', '=', row.kind),
+              eb('tenant', '=', row.tenant),
+              eb('issuer', '=', row.issuer),
+              eb('subject', '=', row.subject),
+              eb('target', '=', row.target),
+            ]),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Every revocation, for the in-memory sets (at start and after a broadcast gap). */
   async allRevocations(): Promise<Revocation[]> {
     const rows = await this.#db.selectFrom('revocations').selectAll().execute();

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisConnection } from '../../redis/index.js';
 import type { Revocation, RevocationKind, SessionRepository, SubjectKey } from './repository.js';
-import { RevocationList } from './revocation-list.js';
+import { RevocationList, type RevocationHorizon } from './revocation-list.js';
 
 /**
  * What the embedded provider implements to end what a revocation ends on its side (refresh
@@ -29,8 +29,19 @@ export interface RevocationsOptions {
    * while Redis was unreachable for the publisher, or replicas run without Redis, converge.
    */
   readonly resyncIntervalMs?: number;
+  /**
+   * How long a revocation of each issuer's tokens can matter (see RevocationHorizon); issuers
+   * without one keep their revocations. Default: every revocation is kept.
+   */
+  readonly horizon?: RevocationHorizon;
+  /** How often revocations past their horizon are deleted (default 3 600 000 ms). */
+  readonly pruneIntervalMs?: number;
   readonly now?: () => number;
 }
+
+/** Rows one prune deletes per statement, and statements per issuer per run: bounded work. */
+export const PRUNE_BATCH = 100;
+export const PRUNE_MAX_BATCHES = 10;
 
 /** The pub/sub channel (the client's keyPrefix does not apply to channels). */
 export function revocationChannel(prefix: string): string {
@@ -76,6 +87,9 @@ export class Revocations {
   #hooks: RevocationHooks = {};
   #subscriber: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #pruning: Promise<number> | undefined;
+  readonly #horizon: RevocationHorizon;
   #resyncs = 0;
 
   private constructor(options: RevocationsOptions) {
@@ -83,6 +97,7 @@ export class Revocations {
     this.#redis = options.redis;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#horizon = options.horizon ?? new Map();
   }
 
   /** Loads every stored revocation and, with Redis, subscribes before returning. */
@@ -95,7 +110,48 @@ export class Revocations {
       revocations.resync().catch((error: unknown) => revocations.#resyncFailed(error));
     }, interval);
     revocations.#timer.unref();
+    if (options.horizon !== undefined && options.horizon.size > 0) {
+      revocations.#pruneTimer = setInterval(() => {
+        revocations.prune().catch((error: unknown) => {
+          revocations.#logger?.warn(
+            { reason: error instanceof Error ? error.name : String(error) },
+            'pruning expired revocations failed; retrying at the next interval',
+          );
+        });
+      }, options.pruneIntervalMs ?? 3_600_000);
+      revocations.#pruneTimer.unref();
+    }
     return revocations;
+  }
+
+  /**
+   * Deletes the revocations that can no longer refuse a valid token — made longer ago than
+   * their issuer's horizon — from the store (at most PRUNE_BATCH × PRUNE_MAX_BATCHES rows per
+   * issuer per run; the rest at the next) and from memory. Every replica runs it; deleting
+   * twice is harmless. Resolves to the number of stored rows deleted. One run at a time.
+   */
+  prune(): Promise<number> {
+    this.#pruning ??= this.#prune().finally(() => {
+      this.#pruning = undefined;
+    });
+    return this.#pruning;
+  }
+
+  async #prune(): Promise<number> {
+    const now = this.#now();
+    let deleted = 0;
+    for (const [issuer, keepMs] of this.#horizon) {
+      for (let batch = 0; batch < PRUNE_MAX_BATCHES; batch++) {
+        const count = await this.#repository.pruneRevocations(issuer, now - keepMs, PRUNE_BATCH);
+        deleted += count;
+        if (count < PRUNE_BATCH) break;
+      }
+    }
+    const forgotten = this.list.prune(this.#horizon, now);
+    if (deleted + forgotten > 0) {
+      this.#logger?.info({ deleted, forgotten }, 'pruned revocations past their tokens’ lifetime');
+    }
+    return deleted;
   }
 
   /** The provider's hooks (the lead wires them); replaces any set before. */
@@ -151,6 +207,7 @@ export class Revocations {
 
   close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#pruneTimer !== undefined) clearInterval(this.#pruneTimer);
     this.#subscriber?.disconnect();
     this.#subscriber = undefined;
     return Promise.resolve();

@@ -295,6 +295,43 @@ describe('authenticate stage: DPoP (RFC 9449)', () => {
     expect(replay.headers['www-authenticate']).toContain('error="invalid_dpop_proof"');
   });
 
+  it('the high-S twin of a used proof (same claims, malleated signature) is refused as a replay', async () => {
+    const { app } = dpopApp();
+    const token = await boundToken();
+    const proof = await proofFor(token);
+    const [header, payload, signature = ''] = proof.split('.');
+    const bytes = Buffer.from(signature, 'base64url');
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    const twinS = Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex');
+    const twin = `${header}.${payload}.${Buffer.concat([bytes.subarray(0, 32), twinS]).toString('base64url')}`;
+    expect((await send(app, { authorization: `DPoP ${token}`, dpop: proof })).statusCode).toBe(200);
+    const replay = await send(app, { authorization: `DPoP ${token}`, dpop: twin });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toMatchObject({ code: 'auth.dpop_replayed' });
+  });
+
+  it('a proof whose jwk is not of the curve its alg names is auth.dpop_invalid', async () => {
+    const { app } = dpopApp();
+    const token = await boundToken();
+    const pair = await generateKeyPair('ES384', { extractable: true });
+    const jwk = await exportJWK(pair.publicKey);
+    const proof = await new SignJWT({ htm: 'POST', htu: HTU, iat: NOW, jti: 'crv' })
+      .setProtectedHeader({ alg: 'ES384', typ: 'dpop+jwt', jwk })
+      .sign(pair.privateKey);
+    const [, payload, signature] = proof.split('.');
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'dpop+jwt', jwk })).toString(
+      'base64url',
+    );
+    const response = await send(app, {
+      authorization: `DPoP ${token}`,
+      dpop: `${header}.${payload}.${signature}`,
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'auth.dpop_invalid' });
+    expect(response.json<{ detail: string }>().detail).toContain('does not fit its algorithm');
+  });
+
   it('a token refusal under the DPoP scheme is challenged with the DPoP scheme', async () => {
     const { app } = dpopApp();
     const token = await issuer.accessToken({}, { now: NOW - 3600, dpop: device });

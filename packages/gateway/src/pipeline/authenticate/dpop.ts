@@ -1,11 +1,11 @@
 import type { RampartError } from '@rampart/core';
 import { createHash } from 'node:crypto';
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../../config/index.js';
 import { gatewayError, type GatewayErrorCode } from '../../errors.js';
 import { quotable, REALM, withChallenge } from './challenge.js';
-import { embeddedKey, jwkThumbprint } from './dpop-keys.js';
+import { jwkThumbprint } from './dpop-keys.js';
 import { checkProofNonce, type NonceIssuer } from './nonce.js';
+import { ProofFault, verifyProofJws, type VerifiedProof } from './proof-jws.js';
 import { ReplayCacheFull, type ReplayCache } from './replay.js';
 
 /**
@@ -38,8 +38,6 @@ export interface ProofContext {
   readonly clockSkewSeconds: number;
 }
 
-/** Members only a private JWK has; a proof's `jwk` must carry none. */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JTI_CHARS = 256;
 
 export function dpopPolicy(
@@ -100,35 +98,33 @@ export async function verifyDpopProof(
   if (typeof proof !== 'string') throw invalid('Send exactly one DPoP header.');
   if (proof.length > policy.maxProofBytes) throw invalid('The DPoP proof is too large.');
 
-  let header: ReturnType<typeof decodeProtectedHeader>;
+  let verified: VerifiedProof;
   try {
-    header = decodeProtectedHeader(proof);
-  } catch {
-    throw invalid('The DPoP proof is not a compact JWT.');
-  }
-  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
-    throw invalid('The DPoP proof must have typ dpop+jwt.');
-  }
-  const jwk = header.jwk;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
-    throw invalid('The DPoP proof must carry its public key (jwk).');
-  }
-  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
-    throw invalid('The DPoP proof key must be a public key.');
-  }
-
-  let payload: JWTPayload;
-  try {
-    // jose's EmbeddedJWK: the key is the header's `jwk` (a private or symmetric one is refused),
-    // imported once per device key.
-    ({ payload } = await jwtVerify(proof, embeddedKey, {
-      algorithms: [...policy.algorithms],
-      typ: 'dpop+jwt',
-      clockTolerance: context.clockSkewSeconds,
-      currentDate: new Date(context.nowMs),
-    }));
+    // typ, a public jwk fit for alg, alg on the allowlist, the signature (node:crypto, the
+    // device's key imported once).
+    verified = verifyProofJws(proof, policy.algorithms);
   } catch (error) {
-    throw invalid(proofFault(error));
+    if (error instanceof ProofFault) throw invalid(error.message);
+    throw error;
+  }
+  const { payload, jwk } = verified;
+  const nowSeconds = context.nowMs / 1000;
+  // jose's exp and nbf checks, when a proof carries them (RFC 9449 needs neither).
+  if (payload['exp'] !== undefined) {
+    if (
+      typeof payload['exp'] !== 'number' ||
+      payload['exp'] <= nowSeconds - context.clockSkewSeconds
+    ) {
+      throw invalid('The DPoP proof has expired (exp).');
+    }
+  }
+  if (payload['nbf'] !== undefined) {
+    if (
+      typeof payload['nbf'] !== 'number' ||
+      payload['nbf'] > nowSeconds + context.clockSkewSeconds
+    ) {
+      throw invalid('The DPoP proof is not valid yet (nbf).');
+    }
   }
 
   if (payload['htm'] !== context.method) {
@@ -138,8 +134,8 @@ export async function verifyDpopProof(
     throw invalid('The DPoP proof is for another URL (htu).');
   }
   const { iat, jti } = payload;
-  const now = context.nowMs / 1000;
-  if (typeof iat !== 'number') throw invalid('The DPoP proof has no iat.');
+  const now = nowSeconds;
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('The DPoP proof has no iat.');
   if (iat > now + context.clockSkewSeconds) {
     throw invalid('The DPoP proof was issued in the future (iat).');
   }
@@ -199,13 +195,4 @@ function sameTarget(htu: unknown, expected: string): boolean {
   } catch {
     return false;
   }
-}
-
-function proofFault(error: unknown): string {
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'The DPoP proof algorithm is not accepted.';
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return 'The DPoP proof signature is invalid.';
-  }
-  if (error instanceof errors.JWTExpired) return 'The DPoP proof has expired (exp).';
-  return 'The DPoP proof is not a valid signed JWT.';
 }
