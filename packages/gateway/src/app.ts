@@ -18,6 +18,8 @@ import type { ModelRouter } from './pipeline/parse/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
 import type { Authenticator } from './pipeline/authenticate/index.js';
 import type { SessionService } from './identity/sessions/index.js';
+import type { Kysely } from 'kysely';
+import type { Database } from './store/schema.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -44,6 +46,8 @@ export interface AppDeps {
   readonly isAdmin?: IsAdmin;
   /** The embedded OAuth provider's collaborators; used when `identity.enabled`. */
   readonly identity?: IdentityWiring | undefined;
+  /** The store, for the admin API's service keys and accounts; without it those are not served. */
+  readonly db?: Kysely<Database> | undefined;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */

@@ -149,6 +149,7 @@ export async function startGateway(
       pingRedis: redis && (() => redis.ping()),
       authenticator: identity.authenticator,
       sessions: identity.sessions,
+      db: store.db,
       shutdown: shutdown.signal,
       isDraining: () => draining,
       identity: config.identity.enabled
