@@ -188,17 +188,21 @@ async function signInAsBrowser(authorizeUrl: string, code: () => string): Promis
   expect((await fetch(callback)).status).toBe(200);
 }
 
+/** The sign-in URL `rampart admin login` prints, once it has. */
+async function printedUrl(output: () => string): Promise<string> {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const match = /^(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m.exec(output());
+    if (match?.[1] !== undefined) return match[1];
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no sign-in URL printed: ${output()}`);
+}
+
 async function login() {
   return rampart(
     ['admin', 'login', '--url', url, '--credentials', credentials, '--client-id', CLIENT_ID],
     async (output) => {
-      let match: RegExpExecArray | null = null;
-      for (let tries = 0; match === null && tries < 200; tries += 1) {
-        match = /^(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m.exec(output());
-        if (match === null) await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      const authorize = match?.[1];
-      if (authorize === undefined) throw new Error(`no sign-in URL printed: ${output()}`);
+      const authorize = await printedUrl(output);
       const parameters = new URL(authorize).searchParams;
       expect(parameters.get('code_challenge_method')).toBe('S256');
       expect(parameters.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
@@ -226,6 +230,21 @@ function stored() {
 }
 
 describe('rampart admin … --url: the admin verbs against a remote gateway', () => {
+  it('a forged callback on the loopback listener (another local process, a wrong state) fails the login and stores nothing', async () => {
+    const result = await rampart(
+      ['admin', 'login', '--url', url, '--credentials', credentials, '--client-id', CLIENT_ID],
+      async (output) => {
+        const authorize = await printedUrl(output);
+        const redirect = new URL(authorize).searchParams.get('redirect_uri') ?? '';
+        const forged = await fetch(`${redirect}?code=stolen-or-made-up&state=guessed`);
+        expect(forged.status).toBe(200);
+      },
+    );
+    expect(result.code).toBe(EXIT.findings);
+    expect(result.stderr).toContain('sign-in refused');
+    expect(() => statSync(credentials)).toThrow();
+  });
+
   it('logs in through the browser (loopback, PKCE, DPoP) and stores the login 0600, never printing a token', async () => {
     const result = await login();
     expect(result.code).toBe(EXIT.ok);
