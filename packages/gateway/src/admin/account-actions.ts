@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { AccountAdmin, AccountSummary } from '../identity/accounts/index.js';
-import { AccountRepository } from '../identity/accounts/repository.js';
+import { AccountRepository, rolesOf } from '../identity/accounts/repository.js';
 import { normalizeUsername } from '../identity/accounts/username.js';
 import { providerRevocationHooks } from '../identity/provider/revocation-hooks.js';
 import type { SessionService } from '../identity/sessions/index.js';
-import type { Database } from '../store/schema.js';
+import { fromSqlBool, type Database } from '../store/schema.js';
 
 /**
  * The roles an administrator may put on a new account: the roles it holds itself, and the
@@ -65,9 +65,9 @@ export async function setAccountDisabled(
   disabled: boolean,
   tenant?: string,
 ): Promise<DisableOutcome> {
+  const repository = new AccountRepository(deps.db);
   const name = normalizeUsername(username);
-  const row =
-    name === undefined ? undefined : await new AccountRepository(deps.db).byUsernameKey(name.key);
+  const row = name === undefined ? undefined : await repository.byUsernameKey(name.key);
   if (row === undefined) return { found: false };
   if (tenant !== undefined && (row.tenant ?? '') !== tenant) return { found: false };
   await deps.accounts.setDisabled(row.username, disabled);
@@ -79,7 +79,17 @@ export async function setAccountDisabled(
     // is already deleted is a no-op, so both paths end the same.
     await providerRevocationHooks(deps.db, deps.issuer).onSubjectRevoked?.(row.id, owner);
   }
-  const account = (await deps.accounts.listAccounts()).find((entry) => entry.id === row.id);
-  if (account === undefined) return { found: false };
+  const current = (await repository.byId(row.id)) ?? row;
+  const account: AccountSummary = {
+    id: current.id,
+    username: current.username,
+    tenant: current.tenant ?? undefined,
+    roles: rolesOf(current),
+    totpEnrolled: current.totp_secret !== null,
+    passkeys: await repository.passkeyCount(current.id),
+    mustEnrollTotp: fromSqlBool(current.must_enroll_totp),
+    disabled: fromSqlBool(current.disabled),
+    createdAt: Number(current.created_at),
+  };
   return { found: true, account, revoked };
 }
