@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CredentialsError,
   CredentialsFile,
@@ -10,6 +10,9 @@ import {
   type StoredLogin,
 } from '../src/commands/admin/remote/credentials.js';
 import { gatewayUrl, urlKey, UsageError } from '../src/commands/admin/remote/gateway-url.js';
+import { newDpopKey } from '../src/commands/admin/remote/dpop-key.js';
+import { EXIT } from '../src/exit-codes.js';
+import { main } from '../src/main.js';
 
 const login = (refreshToken: string): StoredLogin => ({
   issuer: 'https://gw.example.com',
@@ -104,5 +107,37 @@ describe('--url', () => {
     'not a url',
   ])('refuses %s', (text) => {
     expect(() => gatewayUrl(text)).toThrow(UsageError);
+  });
+});
+
+describe('an unreachable gateway', () => {
+  it('login and a remote verb exit 2 with the reason, without waiting for a browser', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-unreachable-'));
+    const credentials = join(dir, 'credentials.json');
+    writeFileSync(
+      credentials,
+      JSON.stringify({
+        version: 1,
+        gateways: { 'http://127.0.0.1:1': { ...login('r'), dpopKey: (await newDpopKey()).jwk } },
+      }),
+      { mode: 0o600 },
+    );
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      stderr += String(text);
+      return true;
+    });
+    try {
+      const args = ['--url', 'http://127.0.0.1:1', '--credentials', credentials];
+      expect(await main(['admin', 'login', ...args])).toBe(EXIT.usage);
+      expect(stderr).toContain('no OAuth provider found');
+      stderr = '';
+      // The stored token has expired (expiresAt 1): the refresh cannot reach the gateway.
+      expect(await main(['admin', 'list-users', ...args])).toBe(EXIT.usage);
+      expect(stderr).toContain('cannot reach http://127.0.0.1:1');
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

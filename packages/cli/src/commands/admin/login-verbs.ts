@@ -52,15 +52,14 @@ export function registerLoginVerbs(admin: Command, setCode: SetExitCode): void {
 
 /** Usage and I/O errors of the login verbs: printed, exit 2. */
 async function usage(run: () => Promise<number>): Promise<number> {
-  const { UsageError } = await import('./remote/gateway-url.js');
+  const { operatorFailure } = await import('./remote/gateway-url.js');
   const { CredentialsError } = await import('./remote/credentials.js');
   try {
     return await run();
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CredentialsError) {
-      process.stderr.write(`rampart: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    throw error;
+    const message = error instanceof CredentialsError ? error.message : operatorFailure(error);
+    if (message === undefined) throw error;
+    process.stderr.write(`rampart: ${message}\n`);
+    return EXIT.usage;
   }
 }

@@ -45,3 +45,17 @@ export async function discover(url: URL): Promise<oauth.AuthorizationServer> {
   const response = await oauth.discoveryRequest(url, { algorithm: 'oidc', ...insecureFor(url) });
   return oauth.processDiscoveryResponse(url, response);
 }
+
+/**
+ * The message for a failure the operator must act on (exit 2): a usage error, or an OAuth
+ * exchange the gateway answered in a way oauth4webapi refuses (a wrong issuer, a malformed
+ * response, an OAuth error). Undefined for anything else, which is a bug and propagates.
+ */
+export function operatorFailure(error: unknown): string | undefined {
+  if (error instanceof UsageError) return error.message;
+  if (error instanceof oauth.ResponseBodyError) return `the gateway refused: ${error.error}`;
+  if (error instanceof oauth.OperationProcessingError) {
+    return `unexpected answer from the gateway: ${error.message}`;
+  }
+  return undefined;
+}

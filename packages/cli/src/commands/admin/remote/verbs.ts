@@ -6,7 +6,7 @@ import { readPassword, table, type UserVerbIo } from '../users-actions.js';
 import type { CreateUserOptions } from '../users.js';
 import { AdminApi, reportProblem, type ApiResult, type RemoteFlags } from './admin-api.js';
 import { CredentialsError } from './credentials.js';
-import { UsageError } from './gateway-url.js';
+import { operatorFailure } from './gateway-url.js';
 
 const processIo = (): UserVerbIo => ({
   stdin: process.stdin,
@@ -26,11 +26,10 @@ async function remote(
   try {
     return await run(await AdminApi.open(flags));
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CredentialsError) {
-      io.stderr.write(`rampart: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    throw error;
+    const message = error instanceof CredentialsError ? error.message : operatorFailure(error);
+    if (message === undefined) throw error;
+    io.stderr.write(`rampart: ${message}\n`);
+    return EXIT.usage;
   }
 }
 
