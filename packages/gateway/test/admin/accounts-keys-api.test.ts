@@ -295,6 +295,28 @@ describe('admin API: accounts', () => {
   });
 });
 
+describe('admin API: accounts and keys refuse who may not administer', () => {
+  it.each([
+    ['GET', '/admin/v1/accounts', undefined],
+    ['POST', '/admin/v1/accounts', { username: 'u', password: PASSWORD }],
+    ['PATCH', '/admin/v1/accounts/u', { disabled: true }],
+    ['GET', '/admin/v1/service-keys', undefined],
+    ['POST', '/admin/v1/service-keys', { name: 'n', roles: ['member'] }],
+    ['DELETE', '/admin/v1/service-keys/AAAAAAAAAAAAAAAA', undefined],
+  ] as const)(
+    '%s %s: 403 for a user, 403 mfa_required for a one-factor admin',
+    async (method, url, body) => {
+      const g = await gateway();
+      const user = await send(g, method, url, userClaims('tenant-a', 'sid'), body);
+      expect(user.statusCode).toBe(403);
+      expect(user.json()).toMatchObject({ code: 'authz.admin_required' });
+      const oneFactor = await send(g, method, url, adminClaims('tenant-a', { amr: ['pwd'] }), body);
+      expect(oneFactor.statusCode).toBe(403);
+      expect(oneFactor.json()).toMatchObject({ code: 'authz.mfa_required' });
+    },
+  );
+});
+
 describe('admin API: service keys', () => {
   const keyBody = { name: 'nightly', roles: ['member'], expiresIn: '30d' };
 
