@@ -20,6 +20,8 @@ import type { ModelRouter } from './pipeline/parse/router.js';
 import type { UsageSink } from './pipeline/record/usage.js';
 import type { Authenticator } from './pipeline/authenticate/index.js';
 import type { SessionService } from './identity/sessions/index.js';
+import type { Kysely } from 'kysely';
+import type { Database } from './store/schema.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -48,6 +50,8 @@ export interface AppDeps {
   readonly identity?: IdentityWiring | undefined;
   /** Attestation platforms (attestation/): the attest stage and `/attest/v1`, when configured. */
   readonly attestation?: AttestationRuntime | undefined;
+  /** The store, for the admin API's service keys and accounts; without it those are not served. */
+  readonly db?: Kysely<Database> | undefined;
 }
 
 /** Composition only: builds the Fastify app from a validated Config and its collaborators. */

@@ -296,6 +296,21 @@ export const GATEWAY_ERRORS = {
     title: 'Invalid admin request',
     doc: 'A path segment or query parameter of an admin API request is missing, too long or malformed; the detail names which.',
   },
+  'admin.invalid_body': {
+    status: 400,
+    title: 'Invalid admin request body',
+    doc: 'The JSON body of an admin API request (`POST /admin/v1/accounts`, `PATCH /admin/v1/accounts/{username}`, `POST /admin/v1/service-keys`) is missing, not JSON, has an unknown field, a field of the wrong type or beyond its bound, or asks for what this configuration cannot give: a role not in `authz.roles`, a model alias not configured or not granted by the roles, a lifetime beyond `auth.serviceKeys.maxLifetimeDays`. The detail (and `problems`, for a service key) names each field and the fix. Bodies are read only after the administrator is authenticated and are at most 16 KiB.',
+  },
+  'admin.role_forbidden': {
+    status: 403,
+    title: 'Role not grantable',
+    doc: 'A new account or service key would carry a role the administrator may not grant. An administrator grants only the roles it holds itself and the `/v1` roles configured in `authz.roles`, so it can never create a principal stronger than itself. The detail names the refused roles.',
+  },
+  'admin.tenant_forbidden': {
+    status: 403,
+    title: 'Other tenant',
+    doc: "The body names a tenant other than the administrator's own. An administrator creates accounts and service keys only in its own tenant (an administrator without a tenant: only without one); leave `tenant` out. The answer is the same whichever tenant was named, existing or not.",
+  },
   'auth.login_expired': {
     status: 400,
     title: 'Login expired',

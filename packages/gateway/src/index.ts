@@ -32,3 +32,12 @@ export {
   type RevokeResult,
   type ServiceKey,
 } from './identity/service-keys/index.js';
+export {
+  ADMIN_PREFIX,
+  checkServiceKeyRequest,
+  CLI_FIELDS,
+  mustEnrollTotpFor,
+  setAccountDisabled,
+  type DisableOutcome,
+  type ServiceKeyRequest,
+} from './admin/index.js';

@@ -158,6 +158,7 @@ export async function startGateway(
       authenticator: identity.authenticator,
       sessions: identity.sessions,
       attestation,
+      db: store.db,
       shutdown: shutdown.signal,
       isDraining: () => draining,
       identity: config.identity.enabled

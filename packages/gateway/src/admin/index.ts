@@ -1,18 +1,40 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { gatewayError } from '../errors.js';
 import type { SessionService } from '../identity/sessions/index.js';
 import type { Authenticator } from '../pipeline/authenticate/index.js';
-import type { Principal } from '../pipeline/exchange.js';
+import type { Database } from '../store/schema.js';
+import { installAccountRoutes } from './account-routes.js';
+import { adminOf, guardAdminPlugin, parse } from './http.js';
 import { mfaPolicy, roleIsAdmin, type HasMfa, type IsAdmin } from './policy.js';
+import { installServiceKeyRoutes } from './service-key-routes.js';
 
 export { mfaPolicy, roleIsAdmin, type HasMfa, type IsAdmin } from './policy.js';
+export {
+  mustEnrollTotpFor,
+  rolesNotGrantable,
+  setAccountDisabled,
+  type DisableAccountDeps,
+  type DisableOutcome,
+} from './account-actions.js';
+export {
+  API_FIELDS,
+  checkServiceKeyRequest,
+  CLI_FIELDS,
+  type FieldNames,
+  type ServiceKeyCheck,
+  type ServiceKeyRequest,
+} from './service-key-rules.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
 export interface AdminDeps {
-  readonly config: Pick<Config, 'admin' | 'authz'>;
+  readonly config: Pick<
+    Config,
+    'admin' | 'authz' | 'accounts' | 'auth' | 'models' | 'demo' | 'identity' | 'server'
+  >;
   /** The authenticator the `/v1` stage uses; absent (no issuer): the admin API is not served. */
   readonly authenticator?: Authenticator | undefined;
   readonly sessions?: SessionService | undefined;
@@ -20,6 +42,10 @@ export interface AdminDeps {
   readonly isAdmin?: IsAdmin;
   /** Default: `admin.requireMfa` with `authz.mfa.acrValues` (`hasMultiFactor`). */
   readonly hasMfa?: HasMfa;
+  /** The store: with it, service keys (and, with the embedded provider, accounts) are served. */
+  readonly db?: Kysely<Database> | undefined;
+  /** The clock for creation, expiry and revocation times (tests freeze it). */
+  readonly now?: (() => number) | undefined;
 }
 
 /** Bounds: claims reach at most 256 characters (authenticate/claims.ts); issuers 2048. */
@@ -37,11 +63,13 @@ const sessionParams = z.strictObject({ subject, sessionId: z.string().min(1).max
 const query = z.strictObject({ issuer: z.string().min(1).max(2048).optional() });
 
 /**
- * The admin API (`/admin/v1`): a user's devices and sessions, listed and revoked. Every route
- * authenticates with the shared authenticator (Bearer or DPoP, like `/v1`), requires the admin
- * role and MFA, and acts only within the admin's own tenant (the principal's; none is its own
- * tenant). A user, device or session outside it answers 404 exactly like one that does not
- * exist, so an admin cannot learn what another tenant holds. Errors are problem+json.
+ * The admin API (`/admin/v1`): a user's devices and sessions, listed and revoked; service keys
+ * (service-key-routes.ts) and, with the embedded provider, local accounts (account-routes.ts).
+ * Every route authenticates with the shared authenticator (Bearer or DPoP, like `/v1`) before
+ * its body is read, requires the admin role and MFA (http.ts), and acts only within the admin's
+ * own tenant (the principal's; none is its own tenant). A user, device, session, account or key
+ * outside it answers 404 exactly like one that does not exist, so an admin cannot learn what
+ * another tenant holds. Errors are problem+json.
  *
  * Installed from app.ts with one line; serves nothing without an authenticator.
  */
@@ -50,22 +78,19 @@ export function installAdmin(app: FastifyInstance, deps: AdminDeps): void {
   if (authenticator === undefined || sessions === undefined) return;
   const isAdmin = deps.isAdmin ?? roleIsAdmin(deps.config);
   const hasMfa = deps.hasMfa ?? mfaPolicy(deps.config);
-
-  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
-    const principal = await authenticator.authenticate(request, reply);
-    if (!isAdmin(principal)) {
-      throw gatewayError('authz.admin_required', 'This API needs the administrator role.');
-    }
-    if (!hasMfa(principal)) {
-      throw gatewayError('authz.mfa_required', 'Sign in with a second factor to administer.');
-    }
-    return principal;
-  };
+  const { db, config } = deps;
 
   void app.register(
     (api, _options, done) => {
-      api.get('/users/:subject/devices', async (request, reply) => {
-        const principal = await admin(request, reply);
+      guardAdminPlugin(api, authenticator, isAdmin, hasMfa);
+      if (db !== undefined) {
+        installServiceKeyRoutes(api, { config, db, now: deps.now });
+        if (config.identity.enabled) {
+          installAccountRoutes(api, { config, db, sessions, now: deps.now });
+        }
+      }
+      api.get('/users/:subject/devices', async (request) => {
+        const principal = adminOf(request);
         const { subject } = parse(userParams, request.params);
         const { issuer } = parse(query, request.query);
         const tenant = principal.tenant ?? '';
@@ -84,8 +109,8 @@ export function installAdmin(app: FastifyInstance, deps: AdminDeps): void {
         };
       });
 
-      api.get('/users/:subject/sessions', async (request, reply) => {
-        const principal = await admin(request, reply);
+      api.get('/users/:subject/sessions', async (request) => {
+        const principal = adminOf(request);
         const { subject } = parse(userParams, request.params);
         const { issuer } = parse(query, request.query);
         const tenant = principal.tenant ?? '';
@@ -104,16 +129,16 @@ export function installAdmin(app: FastifyInstance, deps: AdminDeps): void {
         };
       });
 
-      api.delete('/users/:subject/devices/:jkt', async (request, reply) => {
-        const principal = await admin(request, reply);
+      api.delete('/users/:subject/devices/:jkt', async (request) => {
+        const principal = adminOf(request);
         const { subject, jkt } = parse(deviceParams, request.params);
         const { issuer } = parse(query, request.query);
         const count = await sessions.revokeDevice(principal.tenant ?? '', subject, jkt, issuer);
         return revoked(request, 'device', count);
       });
 
-      api.delete('/users/:subject/sessions/:sessionId', async (request, reply) => {
-        const principal = await admin(request, reply);
+      api.delete('/users/:subject/sessions/:sessionId', async (request) => {
+        const principal = adminOf(request);
         const { subject, sessionId } = parse(sessionParams, request.params);
         const { issuer } = parse(query, request.query);
         const tenant = principal.tenant ?? '';
@@ -121,8 +146,8 @@ export function installAdmin(app: FastifyInstance, deps: AdminDeps): void {
         return revoked(request, 'session', count);
       });
 
-      api.delete('/users/:subject/sessions', async (request, reply) => {
-        const principal = await admin(request, reply);
+      api.delete('/users/:subject/sessions', async (request) => {
+        const principal = adminOf(request);
         const { subject } = parse(userParams, request.params);
         const { issuer } = parse(query, request.query);
         const count = await sessions.revokeSubject(principal.tenant ?? '', subject, issuer);
@@ -132,14 +157,6 @@ export function installAdmin(app: FastifyInstance, deps: AdminDeps): void {
     },
     { prefix: ADMIN_PREFIX },
   );
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.join('.') || 'request';
-  throw gatewayError('admin.invalid_request', `Invalid ${where}: ${issue?.message ?? 'invalid'}.`);
 }
 
 /** A subject with neither device nor session in the tenant is unknown there: 404. */

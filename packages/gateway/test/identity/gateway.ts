@@ -4,6 +4,7 @@ import { dpopProof } from '@rampart/testkit';
 import type { IsAdmin } from '../../src/admin/index.js';
 import { buildApp } from '../../src/app.js';
 import { validateConfig, type Config } from '../../src/config/index.js';
+import { localIssuerTrust } from '../../src/identity/provider/index.js';
 import { startSessions, type SessionsRuntime } from '../../src/identity/sessions/index.js';
 import { openKeyring } from '../../src/keys/index.js';
 import { createLogger } from '../../src/logging.js';
@@ -30,6 +31,8 @@ export async function startTestGateway(options: {
   readonly redis?: { readonly url: string; readonly prefix: string };
   readonly admin?: Record<string, unknown>;
   readonly isAdmin?: IsAdmin;
+  /** More configuration, merged over the rest (top-level sections replace theirs). */
+  readonly config?: Record<string, unknown>;
 }): Promise<TestGateway> {
   const { issuer } = options;
   const config = validateConfig({
@@ -51,6 +54,7 @@ export async function startTestGateway(options: {
       ? {}
       : { redis: { url: options.redis.url, keyPrefix: options.redis.prefix } }),
     ...(options.admin === undefined ? {} : { admin: options.admin }),
+    ...options.config,
   });
   const logger = createLogger('silent');
   const store = await openStore(options.store);
@@ -59,7 +63,17 @@ export async function startTestGateway(options: {
   const redis =
     redisUrl === undefined ? undefined : await openRedis({ ...config.redis, url: redisUrl });
   const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = await startSessions({ config, store, keyring, redis, logger, metrics });
+  // With identity.enabled (the admin accounts routes), the embedded issuer is trusted too.
+  const localIssuer = config.identity.enabled ? localIssuerTrust(config, keyring) : undefined;
+  const runtime = await startSessions({
+    config,
+    store,
+    keyring,
+    redis,
+    logger,
+    metrics,
+    ...(localIssuer === undefined ? {} : { localIssuer }),
+  });
   const app = buildApp({
     config,
     logger,
@@ -72,6 +86,7 @@ export async function startTestGateway(options: {
     isDraining: () => false,
     authenticator: runtime.authenticator,
     sessions: runtime.sessions,
+    db: store.db,
     ...(options.isAdmin === undefined ? {} : { isAdmin: options.isAdmin }),
   });
   return {

@@ -1,29 +1,35 @@
 import { userInfo } from 'node:os';
 import {
-  DEMO_MODELS,
+  checkServiceKeyRequest,
+  CLI_FIELDS,
   ServiceKeyRepository,
-  suggestName,
-  type Config,
   type ServiceKey,
 } from '@rampart/gateway';
 import { EXIT } from '../../exit-codes.js';
 import { openLocalStore } from './local.js';
 import type { CreateOptions } from './service-keys.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
 /** `create-key`: checks the roles, aliases and lifetime against the configuration, then creates. */
 export async function createKey(options: CreateOptions): Promise<number> {
   const { config, store } = await openLocalStore(options.config);
   try {
-    const problems = checkCreate(config, options);
-    const lifetime = parseLifetime(options.expiresIn, config.auth.serviceKeys.maxLifetimeDays);
-    if (typeof lifetime === 'string') problems.push(lifetime);
-    if (problems.length > 0 || typeof lifetime === 'string') {
-      for (const problem of problems) process.stderr.write(`rampart: ${problem}\n`);
+    // The same rules as POST /admin/v1/service-keys (gateway admin/service-key-rules.ts).
+    const check = checkServiceKeyRequest(
+      config,
+      {
+        name: options.name,
+        tenant: options.tenant,
+        roles: options.role,
+        aliases: options.alias,
+        expiresIn: options.expiresIn,
+      },
+      CLI_FIELDS,
+    );
+    if (!check.ok) {
+      for (const problem of check.problems) process.stderr.write(`rampart: ${problem}\n`);
       return EXIT.usage;
     }
+    const lifetime = check.lifetimeMs;
     if (!config.auth.serviceKeys.enabled) {
       process.stderr.write(
         'warning: auth.serviceKeys.enabled is false in this configuration: the gateway refuses service keys until it is set\n',
@@ -98,70 +104,12 @@ export async function revokeKey(id: string, options: { config?: string }): Promi
   }
 }
 
-function checkCreate(config: Config, options: CreateOptions): string[] {
-  const problems: string[] = [];
-  if (options.name.trim() === '' || options.name.length > 128) {
-    problems.push('--name must be 1 to 128 characters');
-  }
-  if (options.tenant !== undefined && (options.tenant === '' || options.tenant.length > 256)) {
-    problems.push('--tenant must be 1 to 256 characters');
-  }
-  const roles = Object.keys(config.authz.roles);
-  if (options.role.length === 0) {
-    problems.push(
-      `--role is required. Fix: name one of: ${roles.join(', ') || '(none configured: add authz.roles first)'}`,
-    );
-  }
-  for (const role of options.role) {
-    if (!Object.hasOwn(config.authz.roles, role)) {
-      problems.push(
-        `--role ${role}: not a role of authz.roles${suggestName(role, roles)}. Fix: use one of: ${roles.join(', ') || '(none configured: add authz.roles first)'}`,
-      );
-    }
-  }
-  const aliases = config.demo ? Object.values(DEMO_MODELS) : Object.keys(config.models);
-  for (const alias of options.alias) {
-    if (!aliases.includes(alias)) {
-      problems.push(
-        `--alias ${alias}: not a configured model alias${suggestName(alias, aliases)}. Fix: use one of: ${aliases.join(', ')}`,
-      );
-    } else if (problems.length === 0 && !granted(config, options.role, alias)) {
-      problems.push(
-        `--alias ${alias}: none of the roles ${options.role.join(', ')} grants it, so the key could never use it. Fix: grant it in authz.roles or choose another alias`,
-      );
-    }
-  }
-  return problems;
-}
-
-function granted(config: Config, roles: readonly string[], alias: string): boolean {
-  return roles.some((role) =>
-    (config.authz.roles[role] ?? []).some(
-      (permission) => permission.aliases.includes('*') || permission.aliases.includes(alias),
-    ),
-  );
-}
-
-/** `90d` or `12h` in milliseconds, or the problem with it. */
-function parseLifetime(text: string, maxDays: number): number | string {
-  const match = /^(\d{1,5})([dh])$/.exec(text);
-  const amount = Number(match?.[1] ?? 0);
-  if (match === null || amount === 0) {
-    return `--expires-in ${JSON.stringify(text.slice(0, 32))}: expected <n>d or <n>h, e.g. 90d`;
-  }
-  const ms = amount * (match[2] === 'd' ? DAY : HOUR);
-  if (ms > maxDays * DAY) {
-    return `--expires-in ${text}: longer than auth.serviceKeys.maxLifetimeDays (${maxDays}). Fix: choose a shorter lifetime`;
-  }
-  return ms;
-}
-
-function status(key: ServiceKey, now: number): 'revoked' | 'expired' | 'active' {
+export function status(key: ServiceKey, now: number): 'revoked' | 'expired' | 'active' {
   if (key.revokedAt !== undefined) return 'revoked';
   return key.expiresAt <= now ? 'expired' : 'active';
 }
 
-function describe(key: ServiceKey): string {
+export function describe(key: ServiceKey): string {
   const parts = [
     JSON.stringify(key.name),
     `tenant ${key.tenant ?? '(none)'}`,

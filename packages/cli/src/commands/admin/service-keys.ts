@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from './index.js';
+import type { RemoteFlags } from './remote/admin-api.js';
+import { isRemote, withRemoteFlags } from './remote/flags.js';
 
 interface CreateOptions {
   readonly name: string;
@@ -23,8 +25,7 @@ const CONFIG = [
  * output; only its SHA-256 is stored, so it cannot be shown again.
  */
 export function registerServiceKeyVerbs(admin: Command, setCode: SetExitCode): void {
-  admin
-    .command('create-key')
+  withRemoteFlags(admin.command('create-key'))
     .description('create a service key (printed once, on the last line)')
     .requiredOption('--name <name>', 'what the key is for (shown by list-keys)')
     .option('--role <role>', 'a role of authz.roles (repeatable; at least one)', collect, [])
@@ -41,28 +42,38 @@ export function registerServiceKeyVerbs(admin: Command, setCode: SetExitCode): v
       '90d',
     )
     .option(...CONFIG)
-    .action(async (options: CreateOptions) => {
+    .action(async (options: CreateOptions & RemoteFlags) => {
+      if (isRemote(options)) {
+        const { remoteCreateKey } = await import('./remote/verbs.js');
+        return setCode(await remoteCreateKey(options));
+      }
       const { createKey } = await import('./service-keys-run.js');
       setCode(await createKey(options));
     });
 
-  admin
-    .command('list-keys')
+  withRemoteFlags(admin.command('list-keys'))
     .description('list service keys (never their secrets)')
     .option('--tenant <tenant>', 'only the keys of this tenant')
     .option('--json', 'one JSON document instead of text')
     .option(...CONFIG)
-    .action(async (options: { tenant?: string; json?: boolean; config?: string }) => {
+    .action(async (options: { tenant?: string; json?: boolean; config?: string } & RemoteFlags) => {
+      if (isRemote(options)) {
+        const { remoteListKeys } = await import('./remote/verbs.js');
+        return setCode(await remoteListKeys(options));
+      }
       const { listKeys } = await import('./service-keys-run.js');
       setCode(await listKeys(options));
     });
 
-  admin
-    .command('revoke-key')
+  withRemoteFlags(admin.command('revoke-key'))
     .description('revoke a service key by its id (the gateway refuses it from the next request)')
     .argument('<id>', 'the key id (the 16 characters after rk_)')
     .option(...CONFIG)
-    .action(async (id: string, options: { config?: string }) => {
+    .action(async (id: string, options: { config?: string } & RemoteFlags) => {
+      if (isRemote(options)) {
+        const { remoteRevokeKey } = await import('./remote/verbs.js');
+        return setCode(await remoteRevokeKey(id, options));
+      }
       const { revokeKey } = await import('./service-keys-run.js');
       setCode(await revokeKey(id, options));
     });

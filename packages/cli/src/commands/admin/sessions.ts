@@ -2,8 +2,10 @@ import type { SessionService } from '@rampart/gateway';
 import type { Command } from 'commander';
 import { EXIT } from '../../exit-codes.js';
 import type { SetExitCode } from './index.js';
+import type { RemoteFlags } from './remote/admin-api.js';
+import { isRemote, withRemoteFlags } from './remote/flags.js';
 
-interface SubjectOptions {
+interface SubjectOptions extends RemoteFlags {
   readonly subject: string;
   readonly tenant: string;
   readonly issuer?: string;
@@ -16,15 +18,15 @@ const FORMATS = ['text', 'json'];
 /**
  * `rampart admin list-devices | revoke-device | list-sessions | revoke-session | revoke-subject`
  * against the local store (`admin/local.ts`): the same operations as the admin API, confined
- * to one tenant (`--tenant`, default none). With `redis.url` configured, a revocation is also
+ * to one tenant (`--tenant`, default none). With `--url` they call a gateway's admin API, in the
+ * admin's own tenant. With `redis.url` configured, a revocation is also
  * published, so running gateways apply it on their next request; without it they apply it at
  * their next periodic resync (at most a minute). Exit 0 when done, 1 when the subject, device
  * or session is not known in the tenant, 2 on a usage or I/O error.
  */
 export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void {
   const verb = (name: string, description: string) =>
-    admin
-      .command(name)
+    withRemoteFlags(admin.command(name))
       .description(description)
       .requiredOption('--subject <sub>', "the user's subject (sub claim)")
       .option('--tenant <tenant>', 'the tenant (default: none)', '')
@@ -35,7 +37,7 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
   verb('list-devices', "list a user's device keys (DPoP thumbprints)").action(
     async (options: SubjectOptions) => {
       setCode(
-        await withSessions(options, async (sessions, out) => {
+        await withSessions('list-devices', options, async (sessions, out) => {
           const devices = await sessions.listDevices(
             options.tenant,
             options.subject,
@@ -55,7 +57,7 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
 
   verb('list-sessions', "list a user's sessions (sid)").action(async (options: SubjectOptions) => {
     setCode(
-      await withSessions(options, async (sessions, out) => {
+      await withSessions('list-sessions', options, async (sessions, out) => {
         const list = await sessions.listSessions(options.tenant, options.subject, options.issuer);
         if (options.format === 'json') return out(JSON.stringify({ sessions: list }, null, 2));
         if (list.length === 0) return out('no sessions');
@@ -72,7 +74,7 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
     .requiredOption('--jkt <thumbprint>', 'the device key thumbprint (list-devices)')
     .action(async (options: SubjectOptions & { jkt: string }) => {
       setCode(
-        await withSessions(options, async (sessions, out) => {
+        await withSessions('revoke-device', options, async (sessions, out) => {
           const count = await sessions.revokeDevice(
             options.tenant,
             options.subject,
@@ -88,7 +90,7 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
     .requiredOption('--session <sid>', 'the session id (list-sessions)')
     .action(async (options: SubjectOptions & { session: string }) => {
       setCode(
-        await withSessions(options, async (sessions, out) => {
+        await withSessions('revoke-session', options, async (sessions, out) => {
           const count = await sessions.revokeSession(
             options.tenant,
             options.subject,
@@ -105,7 +107,7 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
     'refuse every token the user holds now (issued at or before this moment)',
   ).action(async (options: SubjectOptions) => {
     setCode(
-      await withSessions(options, async (sessions, out) => {
+      await withSessions('revoke-subject', options, async (sessions, out) => {
         // With --issuer, a subject the gateway never saw is revoked too (a token not yet used).
         const count = await sessions.revokeSubject(
           options.tenant,
@@ -121,11 +123,22 @@ export function registerSessionVerbs(admin: Command, setCode: SetExitCode): void
 
 type Out = (line: string) => void;
 
-/** Opens the local store (and Redis, when configured), runs `fn`, closes both; the exit code. */
+type SessionVerb =
+  'list-devices' | 'list-sessions' | 'revoke-device' | 'revoke-session' | 'revoke-subject';
+
+/**
+ * Opens the local store (and Redis, when configured), runs `fn`, closes both; the exit code.
+ * With `--url`, runs the verb against that gateway's admin API instead (`fn` is not used).
+ */
 async function withSessions(
-  options: SubjectOptions,
+  verb: SessionVerb,
+  options: SubjectOptions & { jkt?: string; session?: string },
   fn: (sessions: SessionService, out: Out) => Promise<number | void>,
 ): Promise<number> {
+  if (isRemote(options)) {
+    const { remoteSessionVerb } = await import('./remote/verbs.js');
+    return remoteSessionVerb(verb, options);
+  }
   if (!FORMATS.includes(options.format)) {
     process.stderr.write(`rampart: --format must be text or json\n`);
     return EXIT.usage;

@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { isRampartError } from '@rampart/core';
-import { createAccountAdmin, type AccountSummary } from '@rampart/gateway';
+import {
+  createAccountAdmin,
+  localSessionService,
+  mustEnrollTotpFor,
+  openRedis,
+  SessionRepository,
+  setAccountDisabled,
+  type AccountSummary,
+  type Config,
+  type Store,
+} from '@rampart/gateway';
 import { EXIT } from '../../exit-codes.js';
 import { openLocalStore } from './local.js';
 import { readHiddenLine, type TerminalInput } from './prompt.js';
@@ -27,12 +37,13 @@ export async function createUser(
 ): Promise<number> {
   const password = await readPassword(options.passwordFile, io);
   if (password === undefined) return EXIT.usage;
-  return withAdmin(options.config, io, async (admin) => {
+  return withAdmin(options.config, io, async (admin, { config }) => {
     const account = await admin.createAccount({
       username: options.username,
       password,
       roles: options.role,
       tenant: options.tenant,
+      mustEnrollTotp: mustEnrollTotpFor(config, options.role),
     });
     io.stdout.write(
       `created ${account.username} (${account.id})` +
@@ -64,25 +75,50 @@ export async function disableUser(
   options: { username: string; enable?: boolean; config?: string },
   io: UserVerbIo = processIo(),
 ): Promise<number> {
-  return withAdmin(options.config, io, async (admin) => {
+  return withAdmin(options.config, io, async (admin, { config, store }) => {
     const disabled = options.enable !== true;
-    if (!(await admin.setDisabled(options.username, disabled))) {
-      io.stderr.write(`rampart: no account named ${JSON.stringify(options.username)}\n`);
-      return EXIT.findings;
+    // Disabling also revokes the account's tokens and grants, as PATCH /admin/v1/accounts does;
+    // with redis.url the revocation reaches running gateways at once.
+    const redisUrl = config.redis.url;
+    const redis =
+      redisUrl === undefined ? undefined : await openRedis({ ...config.redis, url: redisUrl });
+    try {
+      const sessions = await localSessionService(new SessionRepository(store.db), redis);
+      const outcome = await setAccountDisabled(
+        { db: store.db, accounts: admin, sessions, issuer: config.server.publicUrl },
+        options.username,
+        disabled,
+      );
+      if (!outcome.found) {
+        io.stderr.write(`rampart: no account named ${JSON.stringify(options.username)}\n`);
+        return EXIT.findings;
+      }
+      io.stdout.write(
+        `${disabled ? 'disabled' : 'enabled'} ${options.username}` +
+          (disabled ? '; its tokens and refresh tokens are revoked' : '') +
+          '\n',
+      );
+      return EXIT.ok;
+    } finally {
+      await redis?.close();
     }
-    io.stdout.write(`${disabled ? 'disabled' : 'enabled'} ${options.username}\n`);
-    return EXIT.ok;
   });
 }
 
 async function withAdmin(
   configFile: string | undefined,
   io: UserVerbIo,
-  run: (admin: ReturnType<typeof createAccountAdmin>) => Promise<number>,
+  run: (
+    admin: ReturnType<typeof createAccountAdmin>,
+    local: { readonly config: Config; readonly store: Store },
+  ) => Promise<number>,
 ): Promise<number> {
   const { config, store } = await openLocalStore(configFile);
   try {
-    return await run(createAccountAdmin({ db: store.db, config: config.accounts }));
+    return await run(createAccountAdmin({ db: store.db, config: config.accounts }), {
+      config,
+      store,
+    });
   } catch (error) {
     // account.* refusals are the operator's to fix: print them, exit 2 (usage).
     if (isRampartError(error) && error.code.startsWith('account.')) {
@@ -100,7 +136,10 @@ async function withAdmin(
  * echo. Refused (undefined, after saying why) when stdin is not a terminal and no file is
  * given: a password piped through stdin ends up in shell history and process listings.
  */
-async function readPassword(file: string | undefined, io: UserVerbIo): Promise<string | undefined> {
+export async function readPassword(
+  file: string | undefined,
+  io: UserVerbIo,
+): Promise<string | undefined> {
   if (file !== undefined) {
     let text: string;
     try {
@@ -137,7 +176,7 @@ async function readPassword(file: string | undefined, io: UserVerbIo): Promise<s
   return first;
 }
 
-function table(accounts: readonly AccountSummary[]): string {
+export function table(accounts: readonly AccountSummary[]): string {
   if (accounts.length === 0) return 'no accounts\n';
   const rows = accounts.map((a) => [
     a.username,
