@@ -41,3 +41,4 @@ export {
   type IssuerConfigEntry,
   type ProofRequestOptions,
 } from './credentials.js';
+export * from './attestation/key-attestation.js';
