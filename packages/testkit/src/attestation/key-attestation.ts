@@ -78,12 +78,18 @@ export interface MintKeyAttestationOptions {
   /** Serial numbers, hex (default: random). */
   readonly leafSerial?: string;
   readonly intermediateSerial?: string;
+  /**
+   * Forge one more certificate below the leaf, signed with the attested key and carrying its own
+   * attestation extension: what an attacker holding a genuine attested key would send to pass
+   * off a key of their own.
+   */
+  readonly extendBelowLeaf?: boolean;
   /** Leave the root out of the returned chain (devices may do so). */
   readonly omitRoot?: boolean;
 }
 
 export interface MintedKeyAttestation {
-  /** DER certificates, leaf first, then intermediate, then (unless omitted) the root. */
+  /** DER certificates, leaf first (the forged one, if asked), then intermediate, then (unless omitted) the root. */
   readonly chain: Uint8Array[];
   /** The attested key pair (its public key is the leaf's). */
   readonly leafKeys: CryptoKeyPair;
@@ -253,7 +259,23 @@ export async function createMockKeyAttestationCa(
         ...(mintOptions.omitExtension === true ? [] : [extension]),
       ],
     });
+    const forged =
+      mintOptions.extendBelowLeaf === true
+        ? [
+            await x509.X509CertificateGenerator.create({
+              serialNumber: randomSerial(),
+              subject: 'CN=Forged Key',
+              issuer: leaf.subject,
+              ...(mintOptions.leafValidity ?? options.validity),
+              publicKey: (await generateKeys()).publicKey,
+              signingKey: leafKeys.privateKey,
+              signingAlgorithm: SIGNING,
+              extensions: [extension],
+            }),
+          ]
+        : [];
     const chain = [
+      ...forged,
       leaf,
       intermediate,
       ...(mintOptions.omitRoot === true ? [] : [authority.certificate]),

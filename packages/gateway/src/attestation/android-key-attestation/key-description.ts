@@ -71,19 +71,22 @@ function readApplication(
   const shape = derShapeProblem(bytes, MAX_EXTENSION_DEPTH);
   if (shape !== undefined) throw new Malformed(`attestationApplicationId: ${shape}`);
   const id = AsnConvert.parse(bytes, AttestationApplicationId);
+  // asn1-schema leaves an empty SET OF undefined.
+  const packageInfos = id.packageInfos ?? [];
+  const signatureDigests = id.signatureDigests ?? [];
   if (
-    id.packageInfos.length > MAX_APPLICATION_ENTRIES ||
-    id.signatureDigests.length > MAX_APPLICATION_ENTRIES
+    packageInfos.length > MAX_APPLICATION_ENTRIES ||
+    signatureDigests.length > MAX_APPLICATION_ENTRIES
   ) {
     return invalid('too_large', 'too many packages or signing digests in the application id');
   }
-  const packages = id.packageInfos.map((info) => {
+  const packages = packageInfos.map((info) => {
     const name = octetsOf(info.packageName);
     if (name === undefined || !Number.isSafeInteger(info.version))
       throw new Malformed('bad package info');
     return { name: utf8.decode(name), version: info.version };
   });
-  const signingCertificateDigests = id.signatureDigests.map((digest) => {
+  const signingCertificateDigests = signatureDigests.map((digest) => {
     const bytes = octetsOf(digest);
     if (bytes === undefined) throw new Malformed('bad signature digest');
     return toHex(bytes);
