@@ -38,6 +38,8 @@ const entrySchema = z.object({
   comment: z.string().max(1024).optional(),
 });
 const documentSchema = z.object({ entries: z.record(z.string().max(128), z.unknown()) });
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const SERIAL = /^[0-9a-f]{1,64}$/;
 
@@ -73,15 +75,23 @@ export function parseStatusList(
   } catch {
     return invalid('status_list_malformed', 'not UTF-8 JSON');
   }
-  const parsed = documentSchema.safeParse(json);
-  if (!parsed.success) return invalid('status_list_malformed', 'no "entries" object');
-  const keys = Object.keys(parsed.data.entries);
+  if (
+    !documentSchema.safeParse(json).success ||
+    !isPlainObject(json) ||
+    !isPlainObject(json.entries)
+  ) {
+    return invalid('status_list_malformed', 'no "entries" object');
+  }
+  // Keys are read from the parsed JSON itself, not from zod's copy, which silently drops a
+  // "__proto__" key: every key the document lists must be accounted for.
+  const rawEntries = json.entries;
+  const keys = Object.keys(rawEntries);
   if (keys.length > limits.maxEntries)
     return invalid('too_large', `more than ${limits.maxEntries} entries`);
   const entries = new Map<string, CertificateStatus>();
   for (const key of keys) {
     const serial = normalizeSerial(key);
-    const entry = entrySchema.safeParse(parsed.data.entries[key]);
+    const entry = entrySchema.safeParse(Object.getOwnPropertyDescriptor(rawEntries, key)?.value);
     if (serial === undefined || !entry.success)
       return invalid('status_list_malformed', 'an entry is malformed');
     // A serial listed twice after normalization keeps its strongest status.

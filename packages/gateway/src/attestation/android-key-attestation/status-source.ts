@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { indeterminate, invalid, valid, type Verdict } from '@rampart/core';
 import {
   DEFAULT_STATUS_LIST_LIMITS,
@@ -47,6 +47,12 @@ export interface StatusListSource extends StatusListProvider {
   readonly fetchedAt: number | undefined;
 }
 
+/** Drops a body we will not read; undici reports that as an AbortError, expected here. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.once('error', () => undefined);
+  body.destroy();
+}
+
 async function fetchBounded(
   url: string,
   timeoutMs: number,
@@ -65,7 +71,7 @@ async function fetchBounded(
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       return invalid('too_large', `status list over ${maxBytes} bytes`);
     }
     const chunks: Buffer[] = [];
@@ -74,7 +80,7 @@ async function fetchBounded(
       const buffer = chunk as Buffer;
       received += buffer.length;
       if (received > maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         return invalid('too_large', `status list over ${maxBytes} bytes`);
       }
       chunks.push(buffer);
