@@ -12,30 +12,13 @@ import {
 import {
   ANDROID_VECTORS,
   loadRealChain,
+  PLATFORM_SIGNING_DIGEST,
   REAL_CHAINS,
+  SYSTEM_UID_PACKAGES,
   type RealChain,
 } from './real-chains.test-helpers.js';
 import { readFileSync } from 'node:fs';
 
-// What the four real chains attest (google/android-key-attestation test vectors): the key was
-// made by the system UID, shared by these packages, signed with one platform certificate; the
-// challenge is "abc"; the device was unlocked with boot state Unverified (a development device).
-const SYSTEM_UID_PACKAGES = [
-  'android',
-  'com.android.keychain',
-  'com.android.settings',
-  'com.qti.diagservices',
-  'com.android.dynsystem',
-  'com.android.inputdevices',
-  'com.android.localtransport',
-  'com.android.location.fused',
-  'com.android.server.telecom',
-  'com.android.wallpaperbackup',
-  'com.google.SSRestartDetector',
-  'com.google.android.hiddenmenu',
-  'com.android.providers.settings',
-];
-const PLATFORM_SIGNING_DIGEST = '301aa3cb081134501c45f1422abc66c24224fd5ded5fdc8f17e697176fd866aa';
 const CHALLENGE = new TextEncoder().encode('abc');
 
 // Every certificate of the four chains is valid on this day (2018-03-21 → 2028-03-18 at the least).
