@@ -1,7 +1,5 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AttestationApplicationId,
@@ -15,7 +13,23 @@ import {
   id_ce_keyDescription,
 } from '@peculiar/asn1-android';
 
-x509.cryptoProvider.set(webcrypto);
+type X509Module = typeof X509;
+let x509Module: Promise<X509Module> | undefined;
+
+/**
+ * @peculiar/x509 resolves its services through tsyringe, which needs a process-wide Reflect
+ * metadata polyfill: both are loaded only when a CA is created, so that importing the testkit
+ * (the demo server does) has no such side effect.
+ */
+function loadX509(): Promise<X509Module> {
+  x509Module ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto);
+    return x509;
+  })();
+  return x509Module;
+}
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
@@ -187,15 +201,19 @@ export function encodeKeyDescription(options: MintKeyAttestationOptions = {}): U
 
 interface Authority {
   readonly keys: CryptoKeyPair;
-  readonly certificate: x509.X509Certificate;
+  readonly certificate: X509.X509Certificate;
 }
 
-const caExtensions = (): x509.Extension[] => [
+const caExtensions = (x509: X509Module): X509.Extension[] => [
   new x509.BasicConstraintsExtension(true, undefined, true),
   new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
 ];
 
-async function createRoot(name: string, validity: MockValidity): Promise<Authority> {
+async function createRoot(
+  x509: X509Module,
+  name: string,
+  validity: MockValidity,
+): Promise<Authority> {
   const keys = await generateKeys();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -203,7 +221,7 @@ async function createRoot(name: string, validity: MockValidity): Promise<Authori
     ...validity,
     keys,
     signingAlgorithm: SIGNING,
-    extensions: caExtensions(),
+    extensions: caExtensions(x509),
   });
   return { keys, certificate };
 }
@@ -214,7 +232,8 @@ async function createRoot(name: string, validity: MockValidity): Promise<Authori
 export async function createMockKeyAttestationCa(
   options: MockKeyAttestationCaOptions,
 ): Promise<MockKeyAttestationCa> {
-  const root = await createRoot('Rampart Test Attestation Root', options.validity);
+  const x509 = await loadX509();
+  const root = await createRoot(x509, 'Rampart Test Attestation Root', options.validity);
   let otherRoot: Authority | undefined;
 
   const mint = async (
@@ -222,7 +241,7 @@ export async function createMockKeyAttestationCa(
   ): Promise<MintedKeyAttestation> => {
     const authority =
       mintOptions.signedBy === 'other-root'
-        ? (otherRoot ??= await createRoot('Untrusted Attestation Root', options.validity))
+        ? (otherRoot ??= await createRoot(x509, 'Untrusted Attestation Root', options.validity))
         : root;
     const extension = new x509.Extension(
       id_ce_keyDescription,
@@ -240,7 +259,7 @@ export async function createMockKeyAttestationCa(
       signingKey: authority.keys.privateKey,
       signingAlgorithm: SIGNING,
       extensions: [
-        ...caExtensions(),
+        ...caExtensions(x509),
         ...(mintOptions.extensionOnIntermediate === true ? [extension] : []),
       ],
     });
