@@ -1,7 +1,12 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { indeterminate, invalid, valid, type Verdict } from '@rampart/core';
 import { constantTimeEqual } from './bytes.js';
-import { extensionsWithId, parseCertificate, type ParsedCertificate } from './certificate.js';
+import {
+  extensionsWithId,
+  MAX_CERTIFICATE_BYTES,
+  parseCertificate,
+  type ParsedCertificate,
+} from './certificate.js';
 import { googleTrustAnchors, verifyChain, type TrustAnchor } from './chain.js';
 import {
   KEY_DESCRIPTION_OID,
@@ -63,12 +68,12 @@ function parseChain(
   for (const [index, der] of chain.entries()) {
     if (!(der instanceof Uint8Array))
       return invalid('certificate_malformed', `certificate ${index} is not bytes`);
-    const cert = parseCertificate(der);
-    if (typeof cert === 'string') {
-      return cert.startsWith('over ')
-        ? invalid('too_large', `certificate ${index} is ${cert}`)
-        : invalid('certificate_malformed', `certificate ${index}: ${cert}`);
+    if (der.length > MAX_CERTIFICATE_BYTES) {
+      return invalid('too_large', `certificate ${index} is over ${MAX_CERTIFICATE_BYTES} bytes`);
     }
+    const cert = parseCertificate(der);
+    if (typeof cert === 'string')
+      return invalid('certificate_malformed', `certificate ${index}: ${cert}`);
     parsed.push(cert);
   }
   return valid(parsed);
