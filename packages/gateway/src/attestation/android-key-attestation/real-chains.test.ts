@@ -144,6 +144,17 @@ describe('the four real Android key attestation chains', () => {
     });
   }
 
+  it('the EC StrongBox leaf names an issuer other than its signer, and verifies by signature', async () => {
+    // Why the chain check binds certificates by signature and not by names (chain.ts).
+    const name = 'algorithm_EC_SecurityLevel_StrongBox';
+    const [leaf, signer] = loadRealChain(name).map((der) => new X509Certificate(der));
+    expect(leaf?.issuer).not.toBe(signer?.subject);
+    expect(signer !== undefined && leaf?.verify(signer.publicKey)).toBe(true);
+    expect((await verifyKeyAttestation(loadRealChain(name), optionsFor(name))).outcome).toBe(
+      'valid',
+    );
+  });
+
   it('the StrongBox chains are untrusted under the default anchors (Google roots only)', async () => {
     for (const name of [
       'algorithm_EC_SecurityLevel_StrongBox',
