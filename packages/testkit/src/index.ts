@@ -57,3 +57,4 @@ export {
   type MockAppCheckOptions,
 } from './attestation/app-check.js';
 export * from './attestation/app-attest.js';
+export * from './attestation/key-attestation.js';
