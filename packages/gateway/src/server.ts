@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import { startAttestation } from './attestation/index.js';
+import { startAttestation, type AttestationDeps } from './attestation/index.js';
 import { gatewayError } from './errors.js';
 import {
   describeSkipped,
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly processMetrics?: boolean;
   /** The accounts domain the embedded provider's login pages use (`identity.enabled`). */
   readonly accounts?: AccountService;
+  /** Attestation trust anchors and revocation list, for tests with the testkit CAs. */
+  readonly attestation?: Pick<AttestationDeps, 'roots' | 'statusList' | 'now'>;
 }
 
 export interface RunningGateway {
@@ -119,7 +121,14 @@ export async function startGateway(
       identity.revocations.useHooks(providerRevocationHooks(store.db, localIssuer.config.issuer));
     }
 
-    const attestation = startAttestation({ config, db: store.db, redis, env });
+    const attestation = startAttestation({
+      config,
+      db: store.db,
+      redis,
+      env,
+      ...(options.attestation === undefined ? {} : options.attestation),
+    });
+    if (attestation) cleanup.push(() => Promise.resolve(attestation.close()));
 
     const demo = config.demo ? await startDemo() : undefined;
     if (demo) cleanup.push(() => demo.mock.close());

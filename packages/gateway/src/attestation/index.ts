@@ -7,6 +7,13 @@ import { MemoryReplayCache } from '../pipeline/authenticate/replay.js';
 import { RedisReplayCache } from '../pipeline/authenticate/redis-replay.js';
 import type { RedisConnection } from '../redis/index.js';
 import type { Database } from '../store/schema.js';
+import { androidKeyAttestationPlatform } from './android-key-attestation/platform.js';
+import {
+  createStatusListSource,
+  type StatusListProvider,
+  type StatusListSource,
+  type TrustAnchor,
+} from './android-key-attestation/index.js';
 import { appleAppAttestPlatform } from './apple-app-attest/platform.js';
 import { MemoryChallengeStore, RedisChallengeStore, type ChallengeStore } from './challenges.js';
 import { DeviceAttestations } from './device-attestations.js';
@@ -27,7 +34,12 @@ export interface AttestationDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly now?: () => number;
   /** Trust anchors per platform, for tests with the testkit CA; default the pinned roots. */
-  readonly roots?: { readonly appleAppAttest?: readonly X509Certificate[] };
+  readonly roots?: {
+    readonly appleAppAttest?: readonly X509Certificate[];
+    readonly androidKeyAttestation?: readonly TrustAnchor[];
+  };
+  /** Google's revocation list; default fetched from `statusListUrl` (tests pass a fixed one). */
+  readonly statusList?: StatusListProvider | StatusListSource;
 }
 
 /** What the attest stage and the `/attest/v1` routes share. */
@@ -38,22 +50,36 @@ export interface AttestationRuntime {
   readonly challenges: ChallengeStore;
   readonly devices: DeviceAttestations;
   readonly now: () => number;
+  /** Stops background work (the revocation list refresh). */
+  close(): void;
 }
 
-type PlatformFactory = (deps: AttestationDeps, now: () => number) => Platform | undefined;
+type PlatformFactory = (
+  deps: AttestationDeps,
+  now: () => number,
+  closers: (() => void)[],
+) => Platform | undefined;
 
 /**
  * The platform table (DESIGN.md, "Registries are tables"): one line per platform, each
  * building its verifier from its config section, or nothing when the section is absent.
  */
 const PLATFORMS = {
-  'android-key-attestation': (deps) => {
-    if (deps.config.attestation.androidKeyAttestation === undefined) return undefined;
-    // Fail closed: a configured platform that cannot verify must not let requests through.
-    throw gatewayError(
-      'config.invalid',
-      'attestation.androidKeyAttestation: Android key attestation is not wired into the attest stage yet. Fix: remove the section, or use playIntegrity for Android',
-    );
+  'android-key-attestation': (deps, now, closers) => {
+    const settings = deps.config.attestation.androidKeyAttestation;
+    if (settings === undefined) return undefined;
+    const revocation =
+      deps.statusList ??
+      createStatusListSource({
+        url: settings.statusListUrl,
+        maxAgeMs: settings.statusListMaxAgeHours * 3_600_000,
+        clock: now,
+      });
+    if (isSource(revocation)) {
+      revocation.start();
+      closers.push(() => revocation.stop());
+    }
+    return androidKeyAttestationPlatform(settings, revocation, deps.roots?.androidKeyAttestation);
   },
   'apple-app-attest': (deps) => {
     const settings = deps.config.attestation.appleAppAttest;
@@ -97,8 +123,9 @@ const PLATFORMS = {
 export function startAttestation(deps: AttestationDeps): AttestationRuntime | undefined {
   const now = deps.now ?? Date.now;
   const platforms = new Map<PlatformId, Platform>();
+  const closers: (() => void)[] = [];
   for (const [id, factory] of Object.entries(PLATFORMS) as [PlatformId, PlatformFactory][]) {
-    const platform = factory(deps, now);
+    const platform = factory(deps, now, closers);
     if (platform !== undefined) platforms.set(id, platform);
   }
   if (platforms.size === 0) return undefined;
@@ -111,6 +138,9 @@ export function startAttestation(deps: AttestationDeps): AttestationRuntime | un
         : new RedisChallengeStore(deps.redis.client),
     devices: new DeviceAttestations(deps.db, { now }),
     now,
+    close: () => {
+      for (const close of closers) close();
+    },
   };
 }
 
@@ -140,4 +170,8 @@ function secret(
     );
   }
   return key;
+}
+
+function isSource(list: StatusListProvider | StatusListSource): list is StatusListSource {
+  return typeof (list as Partial<StatusListSource>).start === 'function';
 }

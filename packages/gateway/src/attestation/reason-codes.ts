@@ -1,4 +1,5 @@
 import type { GatewayErrorCode } from '../errors.js';
+import type { KeyAttestationReason } from './android-key-attestation/index.js';
 import type { AppAttestReason } from './apple-app-attest/index.js';
 import type { AppCheckReason } from './firebase-app-check/index.js';
 import type { PlayIntegrityReason } from './play-integrity/index.js';
@@ -78,3 +79,22 @@ export const APP_CHECK_CODES = {
   replay_store_unavailable: 'attest.unavailable',
   internal_error: 'attest.unavailable',
 } as const satisfies Record<AppCheckReason, AttestCode>;
+
+export const ANDROID_KEY_CODES = {
+  certificate_malformed: 'attest.malformed',
+  too_large: 'attest.malformed',
+  chain_untrusted: 'attest.chain_untrusted',
+  certificate_expired: 'attest.certificate_expired',
+  certificate_not_yet_valid: 'attest.certificate_expired',
+  certificate_revoked: 'attest.certificate_revoked',
+  status_list_unavailable: 'attest.unavailable',
+  extension_missing: 'attest.malformed',
+  extension_malformed: 'attest.malformed',
+  extension_misplaced: 'attest.chain_untrusted',
+  challenge_mismatch: 'attest.challenge_mismatch',
+  security_level_too_low: 'attest.device_integrity',
+  boot_state_unverified: 'attest.device_integrity',
+  device_unlocked: 'attest.device_integrity',
+  package_forbidden: 'attest.app_mismatch',
+  signing_digest_forbidden: 'attest.app_mismatch',
+} as const satisfies Record<KeyAttestationReason, AttestCode>;

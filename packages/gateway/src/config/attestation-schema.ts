@@ -53,13 +53,19 @@ const androidSchema = z.strictObject({
       description:
         "SHA-256 digests (hex, colons optional) of your apps' signing certificates; the attestation's application id must list one.",
     }),
-  minSecurityLevel: z.enum(['TrustedEnvironment', 'StrongBox']).default('TrustedEnvironment').meta({
-    description:
-      'The weakest keystore accepted: `TrustedEnvironment` (TEE) or `StrongBox`. Software keys are always refused.',
-  }),
+  minSecurityLevel: z
+    .enum(['trusted-environment', 'strongbox'])
+    .default('trusted-environment')
+    .meta({
+      description:
+        'The weakest keystore accepted, for both the attestation and the key: `trusted-environment` (TEE) or `strongbox`. Software keys are always refused.',
+    }),
   requireVerifiedBoot: z.boolean().default(true).meta({
     description:
       'Refuse devices whose verified boot state is not `Verified` (an unlocked or custom-ROM device).',
+  }),
+  requireDeviceLocked: z.boolean().default(true).meta({
+    description: 'Refuse devices whose bootloader is unlocked.',
   }),
   statusListUrl: z
     .url({ protocol: /^https?$/ })
