@@ -139,11 +139,7 @@ export const authSchema = z.strictObject({
         .strictObject({
           required: z.boolean().default(false).meta({
             description:
-              'Require a server nonce in every DPoP proof (RFC 9449 section 9): a proof without the current one is refused with 401 `auth.dpop_nonce_required` (`error="use_dpop_nonce"`) and a `DPoP-Nonce` header to retry with. This stops a device that held the key for a moment from signing proofs for later use beyond the `iat` window. Off by default so that clients without nonce handling keep working; turn it on once your clients retry on `use_dpop_nonce` (oauth4webapi does). Nonces are derived from the `cookie-secret` key and the time, so replicas sharing that key agree without shared state.',
-          }),
-          rotationSeconds: z.number().int().min(10).max(3600).default(300).meta({
-            description:
-              'How long one nonce is current. A nonce stays accepted for one more period after it stops being current, so a client is asked for a new one at most once per period; a response to a proof carrying the previous nonce brings the current one in `DPoP-Nonce`.',
+              'Require a server nonce in every DPoP proof (RFC 9449 section 9): a proof without the current one is refused with 401 `auth.dpop_nonce_required` (`error="use_dpop_nonce"`) and a `DPoP-Nonce` header to retry with. This stops a device that held the key for a moment from signing proofs for later use beyond the `iat` window. Off by default so that clients without nonce handling keep working; turn it on once your clients retry on `use_dpop_nonce` (oauth4webapi does). One nonce scheme serves the whole origin: the embedded provider’s token endpoint requires the same nonces, so a client’s nonce works at both. A nonce is handed out every minute and stays accepted for about four; nonces are derived from the `cookie-secret` key and the time, so replicas sharing that key agree without shared state.',
           }),
         })
         .prefault({}),

@@ -1,4 +1,3 @@
-import { createHmac, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import Provider, {
   errors,
@@ -13,6 +12,7 @@ import type { AccountService } from '../accounts/service.js';
 import { KyselyAdapter } from './adapter.js';
 import { API_SCOPE, identityAudience, LOGIN_PATH, OAUTH_ROUTES } from './constants.js';
 import { renderErrorPage } from './pages.js';
+import { providerNonceSecret } from '../../pipeline/authenticate/nonce.js';
 
 /** Lifetimes in seconds of what is not configurable. */
 const AUTHORIZATION_CODE_TTL = 60;
@@ -153,9 +153,8 @@ export function createOidcProvider(deps: ProviderDeps): Provider {
 /**
  * `features.dPoP`: always on; with `auth.dpop.nonce.required` the token endpoint requires
  * server nonces too (RFC 9449 section 8), answering `use_dpop_nonce` with one in `DPoP-Nonce`.
- * oidc-provider's nonces are its own (an HKDF of its `nonceSecret` per minute, the five around
- * now accepted), so its secret is derived from the current `cookie-secret` key as the resource
- * server's nonces are: replicas sharing that key accept each other's nonces.
+ * The resource server issues and accepts nonces by the same scheme with the same secret
+ * (pipeline/authenticate/nonce.ts), so one nonce serves the whole origin.
  */
 function dpopFeature(
   config: Config,
@@ -167,14 +166,6 @@ function dpopFeature(
     nonceSecret: providerNonceSecret(keyring.current('cookie-secret').key),
     requireNonce: () => true,
   };
-}
-
-/** Separates the provider's nonce secret from every other use of the cookie secret. */
-const PROVIDER_NONCE_CONTEXT = 'rampart/oidc-provider/dpop-nonce-secret/v1';
-
-/** The 32-byte `nonceSecret` oidc-provider takes: an HMAC-SHA256 of a fixed label. */
-export function providerNonceSecret(cookieSecret: KeyObject): Buffer {
-  return createHmac('sha256', cookieSecret).update(PROVIDER_NONCE_CONTEXT).digest();
 }
 
 /**

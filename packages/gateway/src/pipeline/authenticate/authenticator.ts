@@ -170,7 +170,7 @@ function nonceIssuer(
       'auth.dpop.nonce.required needs the cookie-secret key to derive nonces from, and none was given.',
     );
   }
-  return createNonceIssuer({ keys, rotationSeconds: policy.rotationSeconds });
+  return createNonceIssuer({ keys });
 }
 
 /** The service key verifier when `auth.serviceKeys.enabled`; a missing store is a wiring fault. */

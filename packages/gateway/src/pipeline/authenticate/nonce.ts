@@ -1,23 +1,28 @@
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { gatewayError } from '../../errors.js';
 import { DPOP_NONCE } from '../../http/problem.js';
 import { quotable, REALM, withChallenge } from './challenge.js';
 
 /**
- * Server-provided DPoP nonces (RFC 9449 sections 8 and 9), stateless: the nonce of a period is
- * an HMAC of the period's number under the `cookie-secret` key, so every replica holding that
- * key issues and accepts the same nonces without sharing state, and nothing is stored per
- * client. The nonce of the current period and of the one before are accepted, so a nonce stays
- * good for between one and two periods and a client is asked for a new one at most once per
- * period. A nonce says nothing about the client; it only bounds how far ahead a proof can have
- * been signed.
+ * Server-provided DPoP nonces (RFC 9449 sections 8 and 9), stateless, and ONE scheme for the
+ * whole origin: the same nonces are issued and accepted by the `/v1` resource server and by the
+ * embedded provider's token endpoint, so a client that keeps one nonce per origin (as
+ * oauth4webapi does) never pays an extra round trip moving between them.
+ *
+ * The scheme is oidc-provider's own (its `ServerChallenge`, fed the `nonceSecret` below): time is
+ * cut into 60-second steps; the nonce of step `n` is HKDF-SHA256(secret, salt = `n` as 8
+ * big-endian bytes, info = "DPoP", 32 bytes), base64url; the nonce handed out is step now+1's,
+ * and steps now-2 to now+2 are accepted, so a nonce stays good for about four minutes. The
+ * secret is an HMAC of a fixed label under the `cookie-secret` key, so replicas holding that key
+ * agree without sharing state; a retired key (in its rotation overlap) still verifies. A nonce
+ * says nothing about the client; it only bounds how far ahead a proof can have been signed.
  */
 export interface NonceIssuer {
   /** The nonce to hand out at `nowMs`. */
   current(nowMs: number): string;
   /**
    * How a proof's `nonce` claim stands at `nowMs`: `current`, `previous` (accepted; the client
-   * should switch to the current one) or `invalid` (missing, forged, or older).
+   * should switch to the current one) or `invalid` (missing, forged, or too old).
    */
   check(nonce: unknown, nowMs: number): 'current' | 'previous' | 'invalid';
 }
@@ -25,52 +30,61 @@ export interface NonceIssuer {
 export interface NonceIssuerOptions {
   /** The `cookie-secret` versions still usable, the current one first (`Keyring.verificationKeys`). */
   readonly keys: () => readonly KeyObject[];
-  /** Length of one period (`auth.dpop.nonce.rotationSeconds`). */
-  readonly rotationSeconds: number;
 }
 
-/** 16 bytes of the HMAC, base64url: 22 characters of NQCHAR, unguessable without the key. */
-const NONCE_BYTES = 16;
-const MAX_NONCE_CHARS = 64;
-/** Separates these MACs from anything else the cookie secret authenticates. */
-const CONTEXT = 'rampart/dpop-nonce/v1/';
+/** oidc-provider's step and window (lib/helpers/challenge.js): 60 s, steps now-2 … now+2. */
+const STEP_SECONDS = 60;
+const WINDOW = [-2, -1, 0, 1, 2] as const;
+const INFO = 'DPoP';
+const NONCE_CHARS = 43;
+/** Separates the nonce secret from every other use of the cookie secret. */
+const SECRET_CONTEXT = 'rampart/oidc-provider/dpop-nonce-secret/v1';
+
+/** The 32-byte nonce secret of a `cookie-secret` key: oidc-provider's `nonceSecret` too. */
+export function providerNonceSecret(cookieSecret: KeyObject): Buffer {
+  return createHmac('sha256', cookieSecret).update(SECRET_CONTEXT).digest();
+}
+
+function nonceAt(secret: Buffer, step: number): string {
+  const salt = Buffer.alloc(8);
+  salt.writeBigUInt64BE(BigInt(step));
+  return Buffer.from(hkdfSync('sha256', secret, salt, INFO, 32)).toString('base64url');
+}
 
 export function createNonceIssuer(options: NonceIssuerOptions): NonceIssuer {
-  const periodMs = options.rotationSeconds * 1000;
-  // One MAC per period and key in the common case: the last ones computed are kept.
-  let cached: { period: number; key: KeyObject; nonce: string } | undefined;
-  const nonceOf = (period: number, key: KeyObject): string => {
-    if (cached !== undefined && cached.period === period && cached.key === key) return cached.nonce;
-    const nonce = createHmac('sha256', key)
-      .update(CONTEXT + String(period))
-      .digest()
-      .subarray(0, NONCE_BYTES)
-      .toString('base64url');
-    cached = { period, key, nonce };
-    return nonce;
+  // Per key, the window's nonces are computed once per step.
+  const windows = new WeakMap<KeyObject, { step: number; nonces: string[] }>();
+  const windowOf = (key: KeyObject, step: number): string[] => {
+    const cached = windows.get(key);
+    if (cached !== undefined && cached.step === step) return cached.nonces;
+    const secret = providerNonceSecret(key);
+    const nonces = WINDOW.map((offset) => nonceAt(secret, step + offset));
+    windows.set(key, { step, nonces });
+    return nonces;
   };
-  const matches = (claimed: Buffer, period: number, keys: readonly KeyObject[]) =>
-    keys.some((key) => {
-      const expected = Buffer.from(nonceOf(period, key));
-      return expected.length === claimed.length && timingSafeEqual(expected, claimed);
-    });
+  const stepOf = (nowMs: number) => Math.floor(nowMs / 1000 / STEP_SECONDS);
 
   return {
     current(nowMs) {
       const [key] = options.keys();
       if (key === undefined) throw new Error('no cookie-secret key to derive DPoP nonces from');
-      return nonceOf(Math.floor(nowMs / periodMs), key);
+      return windowOf(key, stepOf(nowMs))[3] as string;
     },
     check(nonce, nowMs) {
-      if (typeof nonce !== 'string' || nonce.length === 0 || nonce.length > MAX_NONCE_CHARS) {
-        return 'invalid';
-      }
+      if (typeof nonce !== 'string' || nonce.length !== NONCE_CHARS) return 'invalid';
       const claimed = Buffer.from(nonce);
-      const keys = options.keys();
-      const period = Math.floor(nowMs / periodMs);
-      if (matches(claimed, period, keys)) return 'current';
-      if (matches(claimed, period - 1, keys)) return 'previous';
-      return 'invalid';
+      const step = stepOf(nowMs);
+      let current = false;
+      let any = false;
+      options.keys().forEach((key, index) => {
+        windowOf(key, step).forEach((expected, slot) => {
+          // Every comparison runs, in constant time, whatever matched before.
+          const match = timingSafeEqual(Buffer.from(expected), claimed);
+          any ||= match;
+          current ||= match && index === 0 && slot === 3;
+        });
+      });
+      return current ? 'current' : any ? 'previous' : 'invalid';
     },
   };
 }
