@@ -1,6 +1,6 @@
 import { gatewayError, type GatewayErrorCode } from '../errors.js';
 import type { Principal } from '../pipeline/exchange.js';
-import type { ChallengeOwner, ChallengeStore } from './challenges.js';
+import type { ChallengeBinding, ChallengeOwner, ChallengeStore } from './challenges.js';
 import type { DeviceAttestation } from './device-attestations.js';
 
 /**
@@ -65,15 +65,19 @@ export function ownerOf(principal: DevicePrincipal): ChallengeOwner {
   };
 }
 
-/** Spends a challenge of this caller, or throws `attest.challenge_invalid`. */
+/**
+ * Spends a challenge of this caller (its device key, or with `binding: 'subject'` any key of
+ * its subject), or throws `attest.challenge_invalid`.
+ */
 export async function spendChallenge(
   context: RegistrationContext,
   challenge: unknown,
+  binding: ChallengeBinding = 'device',
 ): Promise<string> {
   if (typeof challenge !== 'string') {
     throw gatewayError('attest.malformed', 'The challenge is missing.');
   }
-  const check = await context.challenges.consume(challenge, ownerOf(context.principal));
+  const check = await context.challenges.consume(challenge, ownerOf(context.principal), binding);
   if (check !== 'ok') {
     throw gatewayError(
       'attest.challenge_invalid',
