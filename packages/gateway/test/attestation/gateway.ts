@@ -101,7 +101,6 @@ export async function startAttestedGateway(
     },
     attestation: options.attestation,
   };
-  const config = validateConfig(deepMerge(base, options.config ?? {}));
   const clock: Clock = { now: FROZEN_NOW };
   let logs = '';
   const sink = new Writable({
@@ -110,12 +109,22 @@ export async function startAttestedGateway(
       callback();
     },
   });
-  const gateway = await startGateway(config, {
-    env: { MOCK_KEY: 'sk-test-attest', ...options.env },
-    logger: createLogger('warn', sink),
-    processMetrics: false,
-    attestation: { ...options.start, now: () => clock.now },
-  });
+  let gateway: RunningGateway;
+  try {
+    const config = validateConfig(deepMerge(base, options.config ?? {}));
+    gateway = await startGateway(config, {
+      env: { MOCK_KEY: 'sk-test-attest', ...options.env },
+      logger: createLogger('warn', sink),
+      processMetrics: false,
+      attestation: { ...options.start, now: () => clock.now },
+    });
+  } catch (error) {
+    // A start refused (the config tests want that): nothing is left listening.
+    await mock.close();
+    if (options.issuer === undefined) await issuer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     gateway,
     mock,
