@@ -96,6 +96,24 @@ export function refusal(
   return gatewayError(code, `${platform}: ${reason}.`);
 }
 
+/**
+ * Runs a query of the gateway's own store (device attestations, App Attest keys): a database
+ * that cannot answer is 503 `attest.unavailable` (fail closed, retryable), not a 500.
+ */
+export async function fromStore<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    throw gatewayError(
+      'attest.unavailable',
+      'The attestation store cannot answer; retry shortly.',
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 /** Decodes base64 or base64url text within a bound, or throws `attest.malformed`. */
 export function bytesOf(value: unknown, what: string, maxBytes: number): Uint8Array {
   if (
