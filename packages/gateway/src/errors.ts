@@ -149,7 +149,7 @@ export const GATEWAY_ERRORS = {
   'attest.key_unknown': {
     status: 403,
     title: 'Attested key unknown',
-    doc: 'The App Attest key id is not registered, or was registered by another subject or device key. Attest the key first (`POST /attest/v1/apple-app-attest/keys`).',
+    doc: 'The App Attest key id is not registered, or was registered by another subject or device key. Register the key first (`POST /attest/v1/apple-app-attest`).',
   },
   'attest.device_key_required': {
     status: 403,

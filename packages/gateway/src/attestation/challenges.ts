@@ -18,33 +18,55 @@ export interface ChallengeOwner {
 
 export type ChallengeCheck = 'ok' | 'unknown' | 'not_owner';
 
+/**
+ * Who may spend a challenge: `device`, the subject and device key that asked (the default);
+ * `subject`, that subject from any of its device keys. Android key attestation needs the
+ * latter: the key it attests is generated with the challenge, so it cannot be the key that
+ * asked for it; that platform then requires the attested key to be the caller's DPoP key.
+ */
+export type ChallengeBinding = 'device' | 'subject';
+
 export interface ChallengeStore {
   /** Issues a challenge that expires after `ttlMs`. Throws 503 `attest.unavailable` when it cannot be stored. */
   issue(owner: ChallengeOwner, ttlMs: number): Promise<string>;
   /**
    * Spends a challenge: `ok` only for a live one issued to `owner`. `unknown` for anything else
    * that is not this owner's (expired, used, never issued, malformed), `not_owner` when another
-   * caller holds it (it is spent all the same).
+   * caller holds it (it is spent all the same). `binding` says which part of the owner must
+   * match (default `device`).
    */
-  consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck>;
+  consume(
+    challenge: string,
+    owner: ChallengeOwner,
+    binding?: ChallengeBinding,
+  ): Promise<ChallengeCheck>;
 }
 
 export const CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** A fixed-length digest of the owner, compared in constant time. */
+/**
+ * What is stored for the owner, compared in constant time: the SHA-256 of its subject
+ * (issuer, tenant, subject) followed by the SHA-256 of the subject and device key (64 bytes).
+ */
 export function ownerDigest(owner: ChallengeOwner): Buffer {
-  return createHash('sha256')
-    .update(JSON.stringify([owner.issuer, owner.tenant, owner.subject, owner.jkt]))
-    .digest();
+  const digest = (parts: readonly string[]) =>
+    createHash('sha256').update(JSON.stringify(parts)).digest();
+  return Buffer.concat([
+    digest([owner.issuer, owner.tenant, owner.subject]),
+    digest([owner.issuer, owner.tenant, owner.subject, owner.jkt]),
+  ]);
 }
 
 function newChallenge(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function sameOwner(stored: Buffer, owner: ChallengeOwner): boolean {
+function sameOwner(stored: Buffer, owner: ChallengeOwner, binding: ChallengeBinding): boolean {
   const expected = ownerDigest(owner);
-  return stored.length === expected.length && timingSafeEqual(stored, expected);
+  if (stored.length !== expected.length) return false;
+  return binding === 'subject'
+    ? timingSafeEqual(stored.subarray(0, 32), expected.subarray(0, 32))
+    : timingSafeEqual(stored, expected);
 }
 
 /**
@@ -74,12 +96,16 @@ export class MemoryChallengeStore implements ChallengeStore {
     return Promise.resolve(challenge);
   }
 
-  consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck> {
+  consume(
+    challenge: string,
+    owner: ChallengeOwner,
+    binding: ChallengeBinding = 'device',
+  ): Promise<ChallengeCheck> {
     if (!CHALLENGE_PATTERN.test(challenge)) return Promise.resolve('unknown');
     const entry = this.#entries.get(challenge);
     this.#entries.delete(challenge);
     if (entry === undefined || entry.expiresAt <= this.#now()) return Promise.resolve('unknown');
-    return Promise.resolve(sameOwner(entry.owner, owner) ? 'ok' : 'not_owner');
+    return Promise.resolve(sameOwner(entry.owner, owner, binding) ? 'ok' : 'not_owner');
   }
 
   /** Live challenges (for tests and metrics). */
@@ -116,7 +142,11 @@ export class RedisChallengeStore implements ChallengeStore {
     return challenge;
   }
 
-  async consume(challenge: string, owner: ChallengeOwner): Promise<ChallengeCheck> {
+  async consume(
+    challenge: string,
+    owner: ChallengeOwner,
+    binding: ChallengeBinding = 'device',
+  ): Promise<ChallengeCheck> {
     if (!CHALLENGE_PATTERN.test(challenge)) return 'unknown';
     let stored: Buffer | null;
     try {
@@ -125,7 +155,7 @@ export class RedisChallengeStore implements ChallengeStore {
       throw unavailable(error);
     }
     if (stored === null) return 'unknown';
-    return sameOwner(stored, owner) ? 'ok' : 'not_owner';
+    return sameOwner(stored, owner, binding) ? 'ok' : 'not_owner';
   }
 }
 

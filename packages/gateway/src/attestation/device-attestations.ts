@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { PLATFORM_IDS, type PlatformId } from './platform.js';
+import { fromStore, PLATFORM_IDS, type PlatformId } from './platform.js';
 
 /**
  * Which device keys are attested, and until when: the `attestation_state` of the device
@@ -45,23 +45,25 @@ export class DeviceAttestations {
   async record(key: DeviceKey, state: DeviceAttestation): Promise<void> {
     const now = this.#now();
     const json = JSON.stringify(state);
-    await this.#db
-      .insertInto('devices')
-      .values({
-        tenant: key.tenant,
-        issuer: key.issuer,
-        subject: key.subject,
-        jkt: key.jkt,
-        first_seen_at: now,
-        last_seen_at: now,
-        attestation_state: json,
-      })
-      .onConflict((conflict) =>
-        conflict
-          .columns(['tenant', 'issuer', 'subject', 'jkt'])
-          .doUpdateSet({ attestation_state: json }),
-      )
-      .execute();
+    await fromStore(() =>
+      this.#db
+        .insertInto('devices')
+        .values({
+          tenant: key.tenant,
+          issuer: key.issuer,
+          subject: key.subject,
+          jkt: key.jkt,
+          first_seen_at: now,
+          last_seen_at: now,
+          attestation_state: json,
+        })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['tenant', 'issuer', 'subject', 'jkt'])
+            .doUpdateSet({ attestation_state: json }),
+        )
+        .execute(),
+    );
     this.#remember(key, state, now);
   }
 
@@ -71,14 +73,16 @@ export class DeviceAttestations {
     const cacheKey = cacheKeyOf(key);
     const cached = this.#cache.get(cacheKey);
     if (cached !== undefined && cached.until > now) return live(cached.state, now);
-    const row = await this.#db
-      .selectFrom('devices')
-      .select('attestation_state')
-      .where('tenant', '=', key.tenant)
-      .where('issuer', '=', key.issuer)
-      .where('subject', '=', key.subject)
-      .where('jkt', '=', key.jkt)
-      .executeTakeFirst();
+    const row = await fromStore(() =>
+      this.#db
+        .selectFrom('devices')
+        .select('attestation_state')
+        .where('tenant', '=', key.tenant)
+        .where('issuer', '=', key.issuer)
+        .where('subject', '=', key.subject)
+        .where('jkt', '=', key.jkt)
+        .executeTakeFirst(),
+    );
     const state = parseState(row?.attestation_state ?? null);
     this.#remember(key, state, now);
     return live(state, now);

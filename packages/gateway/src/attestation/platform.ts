@@ -1,6 +1,6 @@
 import { gatewayError, type GatewayErrorCode } from '../errors.js';
 import type { Principal } from '../pipeline/exchange.js';
-import type { ChallengeOwner, ChallengeStore } from './challenges.js';
+import type { ChallengeBinding, ChallengeOwner, ChallengeStore } from './challenges.js';
 import type { DeviceAttestation } from './device-attestations.js';
 
 /**
@@ -65,15 +65,19 @@ export function ownerOf(principal: DevicePrincipal): ChallengeOwner {
   };
 }
 
-/** Spends a challenge of this caller, or throws `attest.challenge_invalid`. */
+/**
+ * Spends a challenge of this caller (its device key, or with `binding: 'subject'` any key of
+ * its subject), or throws `attest.challenge_invalid`.
+ */
 export async function spendChallenge(
   context: RegistrationContext,
   challenge: unknown,
+  binding: ChallengeBinding = 'device',
 ): Promise<string> {
   if (typeof challenge !== 'string') {
     throw gatewayError('attest.malformed', 'The challenge is missing.');
   }
-  const check = await context.challenges.consume(challenge, ownerOf(context.principal));
+  const check = await context.challenges.consume(challenge, ownerOf(context.principal), binding);
   if (check !== 'ok') {
     throw gatewayError(
       'attest.challenge_invalid',
@@ -90,6 +94,24 @@ export function refusal(
   code: Extract<GatewayErrorCode, `attest.${string}`>,
 ) {
   return gatewayError(code, `${platform}: ${reason}.`);
+}
+
+/**
+ * Runs a query of the gateway's own store (device attestations, App Attest keys): a database
+ * that cannot answer is 503 `attest.unavailable` (fail closed, retryable), not a 500.
+ */
+export async function fromStore<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    throw gatewayError(
+      'attest.unavailable',
+      'The attestation store cannot answer; retry shortly.',
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /** Decodes base64 or base64url text within a bound, or throws `attest.malformed`. */

@@ -45,6 +45,13 @@ export function installAttestationRoutes(
 
   void app.register(
     (api, _options, done) => {
+      // The app replaces every parser with one that reads nothing (app.ts): registration bodies
+      // are JSON, parsed here within the route's bound, `__proto__` and `constructor` refused.
+      api.addContentTypeParser(
+        'application/json',
+        { parseAs: 'string', bodyLimit: MAX_ATTEST_BODY_BYTES },
+        api.getDefaultJsonParser('error', 'error'),
+      );
       api.post('/challenges', async (request, reply) => {
         const principal = await caller(request, reply);
         const ttlSeconds = attestation.config.challengeTtlSeconds;

@@ -10,9 +10,10 @@ import { MAX_CHAIN_LENGTH, verifyKeyAttestation } from './verify.js';
 /**
  * Android key attestation in the gateway (docs/attestation.md): registration only.
  * `POST /attest/v1/android-key-attestation` with JSON `{ challenge, chain }`: the app asked
- * `POST /attest/v1/challenges` for a challenge, generated its DPoP key in the Android Keystore
- * with `setAttestationChallenge(<the challenge's UTF-8 bytes>)`, and sends the key's certificate
- * chain (base64 DER, leaf first). The challenge is spent, the chain verified to Google's roots
+ * `POST /attest/v1/challenges` for a challenge (with any device key of the same user), generated
+ * its new DPoP key in the Android Keystore with `setAttestationChallenge(<the challenge's UTF-8
+ * bytes>)`, had its access token bound to that key, and sends the key's certificate chain
+ * (base64 DER, leaf first) with a DPoP proof signed by it. The challenge is spent, the chain verified to Google's roots
  * with the revocation list, and the attested key must be the caller's DPoP key: the hardware key
  * that signs every proof is then known to live in a genuine device's keystore, so a token
  * lifted from it is useless elsewhere. The device key then counts as attested for
@@ -49,7 +50,9 @@ export function androidKeyAttestationPlatform(
       const chain = list.map((entry, index) =>
         bytesOf(entry, `chain[${index}]`, MAX_CERTIFICATE_BYTES),
       );
-      const challenge = await spendChallenge(context, fields['challenge']);
+      // The key is generated with the challenge, so another key of this subject asked for it;
+      // the binding to the device is the check below: the attested key signs the DPoP proofs.
+      const challenge = await spendChallenge(context, fields['challenge'], 'subject');
       const verdict = await verifyKeyAttestation(chain, {
         challenge: new TextEncoder().encode(challenge),
         now: context.now,

@@ -6,6 +6,7 @@ import type { Database } from '../../store/schema.js';
 import type { X509Certificate } from '@peculiar/x509';
 import {
   bytesOf,
+  fromStore,
   refusal,
   spendChallenge,
   type DevicePrincipal,
@@ -53,7 +54,7 @@ export function appleAppAttestPlatform(
   async function keyOf(keyId: string) {
     const hit = cache.get(keyId);
     if (hit !== undefined) return hit;
-    const record = await keys.find(keyId);
+    const record = await fromStore(() => keys.find(keyId));
     if (record === undefined) return undefined;
     const entry = { record, key: createPublicKey({ key: record.publicKeyJwk, format: 'jwk' }) };
     if (cache.size >= 10_000) cache.clear();
@@ -92,15 +93,17 @@ export function appleAppAttestPlatform(
       });
       if (verdict.outcome !== 'valid') throw fail(verdict.reason);
       const key = verdict.value;
-      const stored = await keys.insert({
-        keyId: key.keyId,
-        ...ownerColumns(context.principal),
-        appId: `${settings.teamId}.${bundleId}`,
-        publicKeyJwk: key.publicKeyJwk,
-        environment: key.environment,
-        receipt: key.receipt,
-        createdAt: context.now,
-      });
+      const stored = await fromStore(() =>
+        keys.insert({
+          keyId: key.keyId,
+          ...ownerColumns(context.principal),
+          appId: `${settings.teamId}.${bundleId}`,
+          publicKeyJwk: key.publicKeyJwk,
+          environment: key.environment,
+          receipt: key.receipt,
+          createdAt: context.now,
+        }),
+      );
       if (!stored) throw fail('counter_not_zero');
       return {
         platform: 'apple-app-attest',
@@ -136,7 +139,9 @@ export function appleAppAttestPlatform(
         key: { publicKey: entry.key, counter: entry.record.counter },
       });
       if (verdict.outcome !== 'valid') throw fail(verdict.reason);
-      const advance = await keys.advanceCounter(keyId, verdict.value.counter, evidence.now);
+      const advance = await fromStore(() =>
+        keys.advanceCounter(keyId, verdict.value.counter, evidence.now),
+      );
       if (advance !== 'advanced') throw fail(advance);
     },
   };
