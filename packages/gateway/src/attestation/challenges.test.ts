@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryChallengeStore, ownerDigest, type ChallengeOwner } from './challenges.js';
+import {
+  MAX_PER_SUBJECT,
+  MemoryChallengeStore,
+  ownerDigest,
+  type ChallengeOwner,
+} from './challenges.js';
 
 const alice: ChallengeOwner = { issuer: 'https://idp', tenant: '', subject: 'alice', jkt: 'key-1' };
 const alicesOtherKey: ChallengeOwner = { ...alice, jkt: 'key-2' };
@@ -47,6 +52,17 @@ describe('MemoryChallengeStore', () => {
     for (let i = 0; i < 5; i++) await store.issue(alice, 1000);
     expect(store.size).toBe(3);
     expect(await store.consume(oldest, alice)).toBe('unknown');
+  });
+
+  it('a subject flooding the store loses its own oldest challenges, never another subject’s', async () => {
+    const store = new MemoryChallengeStore({ now: () => 0, maxEntries: 100 });
+    const victims = await Promise.all([1, 2, 3].map(() => store.issue(alice, 1000)));
+    const flood: string[] = [];
+    for (let i = 0; i < 1000; i++) flood.push(await store.issue(mallory, 1000));
+    expect(store.size).toBe(3 + MAX_PER_SUBJECT);
+    for (const challenge of victims) expect(await store.consume(challenge, alice)).toBe('ok');
+    expect(await store.consume(flood[0] ?? '', mallory)).toBe('unknown');
+    expect(await store.consume(flood.at(-1) ?? '', mallory)).toBe('ok');
   });
 
   it('a malformed challenge is unknown without a lookup', async () => {

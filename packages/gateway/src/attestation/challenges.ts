@@ -42,6 +42,9 @@ export interface ChallengeStore {
   ): Promise<ChallengeCheck>;
 }
 
+/** Live challenges one subject may hold in the memory store (an app needs one at a time). */
+export const MAX_PER_SUBJECT = 16;
+
 export const CHALLENGE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -76,6 +79,8 @@ function sameOwner(stored: Buffer, owner: ChallengeOwner, binding: ChallengeBind
  */
 export class MemoryChallengeStore implements ChallengeStore {
   readonly #entries = new Map<string, { owner: Buffer; expiresAt: number }>();
+  /** Each subject's live challenges, oldest first: one caller cannot crowd out the others. */
+  readonly #bySubject = new Map<string, string[]>();
   readonly #maxEntries: number;
   readonly #now: () => number;
 
@@ -86,6 +91,13 @@ export class MemoryChallengeStore implements ChallengeStore {
 
   issue(owner: ChallengeOwner, ttlMs: number): Promise<string> {
     const now = this.#now();
+    const subject = JSON.stringify([owner.issuer, owner.tenant, owner.subject]);
+    const own = (this.#bySubject.get(subject) ?? []).filter((c) => this.#entries.has(c));
+    // A subject asking for more than MAX_PER_SUBJECT loses its own oldest, nobody else's.
+    while (own.length >= MAX_PER_SUBJECT) {
+      const oldest = own.shift();
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
     if (this.#entries.size >= this.#maxEntries) this.#sweep(now);
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next().value;
@@ -93,6 +105,8 @@ export class MemoryChallengeStore implements ChallengeStore {
     }
     const challenge = newChallenge();
     this.#entries.set(challenge, { owner: ownerDigest(owner), expiresAt: now + ttlMs });
+    own.push(challenge);
+    this.#bySubject.set(subject, own);
     return Promise.resolve(challenge);
   }
 
@@ -116,6 +130,11 @@ export class MemoryChallengeStore implements ChallengeStore {
   #sweep(now: number): void {
     for (const [challenge, entry] of this.#entries) {
       if (entry.expiresAt <= now) this.#entries.delete(challenge);
+    }
+    for (const [subject, own] of this.#bySubject) {
+      const live = own.filter((c) => this.#entries.has(c));
+      if (live.length === 0) this.#bySubject.delete(subject);
+      else this.#bySubject.set(subject, live);
     }
   }
 }
