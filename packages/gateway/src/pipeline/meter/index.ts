@@ -1,5 +1,5 @@
 import type { RampartError } from '@rampart/core';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { MeterLimitConfig } from '../../config/meter-schema.js';
 import { gatewayError } from '../../errors.js';
@@ -113,92 +113,100 @@ export function meterStage(deps: MeterDeps): Stage {
     return outcome;
   };
 
+  /** Counts the request under every applicable limit; refuses, or sets the answer's headers. */
+  const meter = async (
+    exchange: Exchange,
+    request: FastifyRequest,
+    applicable: readonly Limit[],
+  ): Promise<void> => {
+    const client: MeteredRequest = { ip: request.ip };
+    const streamed = exchange.request?.kind === 'chat' && exchange.request.body.stream === true;
+    const states: LimitState[] = [];
+    let unavailable = false;
+
+    // Request windows first, in parallel: every window that applies counts the request.
+    const windows = applicable.filter((limit) => limit.kind === 'window');
+    const windowChecks = await Promise.all(
+      windows.map((limit) => limit.counter.consume(counterKey(limit.config.key, exchange, client))),
+    );
+    let refusal: { error: RampartError; state: LimitState } | undefined;
+    for (const [i, limit] of windows.entries()) {
+      const check = windowChecks[i] as WindowCheck;
+      const outcome = decide(limit, check, request.log);
+      const base = {
+        kind: 'window',
+        name: limit.config.name,
+        quota: limit.config.requests ?? 0,
+        windowSeconds: limit.windowSeconds,
+      } as const;
+      if (check.outcome === 'allowed') {
+        states.push({ ...base, remaining: check.remaining, resetSeconds: check.resetSeconds });
+      } else if (check.outcome === 'limited' && refusal === undefined) {
+        refusal = {
+          state: { ...base, remaining: 0, resetSeconds: check.resetSeconds },
+          error: gatewayError(
+            'meter.rate_limited',
+            `Limit "${limit.config.name}" allows ${base.quota} requests per ${base.windowSeconds} s; retry in ${check.resetSeconds} s.`,
+            { extensions: { limit: limit.config.name, retryAfter: check.resetSeconds } },
+          ),
+        };
+      } else if (outcome === 'unavailable') {
+        unavailable = true;
+      }
+    }
+    refuseWith(exchange, refusal);
+    if (unavailable) throw unavailableError();
+
+    // Then stream slots, taken only for a request that streams and passed every window.
+    const streams = streamed ? applicable.filter((limit) => limit.kind === 'streams') : [];
+    if (streams.length === 0) {
+      answerWith(exchange, states);
+      return;
+    }
+    const slotChecks = await Promise.all(
+      streams.map((limit) => limit.slots.acquire(counterKey(limit.config.key, exchange, client))),
+    );
+    // Every slot taken is held by the exchange before any refusal, so `done` gives it back.
+    const taken: StreamSlot[] = [];
+    for (const check of slotChecks) if (check.outcome === 'allowed') taken.push(check.slot);
+    if (taken.length > 0) held.set(exchange, { slots: taken, log: request.log });
+    for (const [i, limit] of streams.entries()) {
+      const check = slotChecks[i] as SlotCheck;
+      const outcome = decide(limit, check, request.log);
+      const base = {
+        kind: 'streams',
+        name: limit.config.name,
+        quota: limit.config.concurrentStreams ?? 0,
+      } as const;
+      if (check.outcome === 'allowed') {
+        states.push({ ...base, remaining: check.remaining });
+      } else if (check.outcome === 'limited' && refusal === undefined) {
+        refusal = {
+          state: { ...base, remaining: 0 },
+          error: gatewayError(
+            'meter.concurrency_limited',
+            `Limit "${limit.config.name}" allows ${base.quota} open streams at once; finish one and retry.`,
+            { extensions: { limit: limit.config.name, retryAfter: STREAM_RETRY_SECONDS } },
+          ),
+        };
+      } else if (outcome === 'unavailable') {
+        unavailable = true;
+      }
+    }
+    refuseWith(exchange, refusal);
+    if (unavailable) throw unavailableError();
+    answerWith(exchange, states);
+  };
+
   return {
     name: 'meter',
 
-    async body(exchange, request) {
+    body(exchange, request) {
       if (exchange.endpoint !== 'chat' && exchange.endpoint !== 'embeddings') return;
       const applicable = limits.filter((limit) => limitApplies(limit.config, exchange));
       if (applicable.length === 0) return;
-      const client: MeteredRequest = { ip: request.ip };
-      const streamed = exchange.request?.kind === 'chat' && exchange.request.body.stream === true;
-      const states: LimitState[] = [];
-      let unavailable = false;
-
-      // Request windows first, in parallel: every window that applies counts the request.
-      const windows = applicable.filter((limit) => limit.kind === 'window');
-      const windowChecks = await Promise.all(
-        windows.map((limit) =>
-          limit.counter.consume(counterKey(limit.config.key, exchange, client)),
-        ),
-      );
-      let refusal: { error: RampartError; state: LimitState } | undefined;
-      for (const [i, limit] of windows.entries()) {
-        const check = windowChecks[i] as WindowCheck;
-        const outcome = decide(limit, check, request.log);
-        const base = {
-          kind: 'window',
-          name: limit.config.name,
-          quota: limit.config.requests ?? 0,
-          windowSeconds: limit.windowSeconds,
-        } as const;
-        if (check.outcome === 'allowed') {
-          states.push({ ...base, remaining: check.remaining, resetSeconds: check.resetSeconds });
-        } else if (check.outcome === 'limited' && refusal === undefined) {
-          refusal = {
-            state: { ...base, remaining: 0, resetSeconds: check.resetSeconds },
-            error: gatewayError(
-              'meter.rate_limited',
-              `Limit "${limit.config.name}" allows ${base.quota} requests per ${base.windowSeconds} s; retry in ${check.resetSeconds} s.`,
-              { extensions: { limit: limit.config.name, retryAfter: check.resetSeconds } },
-            ),
-          };
-        } else if (outcome === 'unavailable') {
-          unavailable = true;
-        }
-      }
-      refuseWith(exchange, refusal);
-      if (unavailable) throw unavailableError();
-
-      // Then stream slots, taken only for a request that streams and passed every window.
-      const streams = streamed ? applicable.filter((limit) => limit.kind === 'streams') : [];
-      if (streams.length === 0) {
-        answerWith(exchange, states);
-        return;
-      }
-      const slotChecks = await Promise.all(
-        streams.map((limit) => limit.slots.acquire(counterKey(limit.config.key, exchange, client))),
-      );
-      // Every slot taken is held by the exchange before any refusal, so `done` gives it back.
-      const taken: StreamSlot[] = [];
-      for (const check of slotChecks) if (check.outcome === 'allowed') taken.push(check.slot);
-      if (taken.length > 0) held.set(exchange, { slots: taken, log: request.log });
-      for (const [i, limit] of streams.entries()) {
-        const check = slotChecks[i] as SlotCheck;
-        const outcome = decide(limit, check, request.log);
-        const base = {
-          kind: 'streams',
-          name: limit.config.name,
-          quota: limit.config.concurrentStreams ?? 0,
-        } as const;
-        if (check.outcome === 'allowed') {
-          states.push({ ...base, remaining: check.remaining });
-        } else if (check.outcome === 'limited' && refusal === undefined) {
-          refusal = {
-            state: { ...base, remaining: 0 },
-            error: gatewayError(
-              'meter.concurrency_limited',
-              `Limit "${limit.config.name}" allows ${base.quota} open streams at once; finish one and retry.`,
-              { extensions: { limit: limit.config.name, retryAfter: STREAM_RETRY_SECONDS } },
-            ),
-          };
-        } else if (outcome === 'unavailable') {
-          unavailable = true;
-        }
-      }
-      refuseWith(exchange, refusal);
-      if (unavailable) throw unavailableError();
-      answerWith(exchange, states);
+      // Synchronous when nothing applies: no promise on the path of an unmetered request.
+      return meter(exchange, request, applicable);
     },
 
     async done(exchange) {
