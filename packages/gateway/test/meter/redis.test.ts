@@ -1,4 +1,4 @@
-import { createCredentials, type Credentials } from '@rampart/testkit';
+import { createCredentials, startMockIssuer, type Credentials } from '@rampart/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../src/config/index.js';
@@ -13,6 +13,7 @@ import {
 } from '../../src/pipeline/pipeline.test-helpers.js';
 import { openRedis, type RedisConnection } from '../../src/redis/index.js';
 import { describeWithRedis } from '../helpers/redis.js';
+import { startHarness } from '../http/harness.js';
 
 /*
  * The meter with real Redis: replicas (three apps, each with its own connection) sharing one
@@ -100,6 +101,32 @@ describeWithRedis('meter on Redis', (url, prefix) => {
     expect(codes.filter((code) => code === 429)).toHaveLength(40);
     // Every replica's next request is refused too: the count is one, not three.
     for (const app of replicas) expect((await send(app)).statusCode).toBe(429);
+  });
+
+  it('gateways started by startGateway with redis.url share one window through it', async () => {
+    const issuer = await startMockIssuer();
+    const config = {
+      redis: { url, keyPrefix: prefix },
+      meter: { limits: [{ name: 'started', key: ['subject'], requests: 3, windowSeconds: 600 }] },
+    };
+    const one = await startHarness({ issuer, config });
+    const two = await startHarness({ issuer, config });
+    try {
+      const codes: number[] = [];
+      for (const harness of [one, two, one, two]) {
+        const response = await harness.post(CHAT, {
+          model: 'chat',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        codes.push(response.status);
+        await response.body?.cancel();
+      }
+      expect(codes).toEqual([200, 200, 200, 429]);
+    } finally {
+      await one.close();
+      await two.close();
+      await issuer.close();
+    }
   });
 
   it('stream slots are shared by replicas: 2 of 10 parallel streams are admitted, and all come back', async () => {
