@@ -169,6 +169,12 @@ export function meterStage(deps: MeterDeps): Stage {
     // Every slot taken is held by the exchange before any refusal, so `done` gives it back.
     const taken: StreamSlot[] = [];
     for (const check of slotChecks) if (check.outcome === 'allowed') taken.push(check.slot);
+    if (exchange.status !== undefined) {
+      // The exchange ended while the slots were being taken (the client left): its `done`
+      // has run already and will not run again, so they go back now.
+      await Promise.allSettled(taken.map((slot) => slot.release()));
+      throw exchange.signal.reason ?? gatewayError('request.client_closed');
+    }
     if (taken.length > 0) held.set(exchange, { slots: taken, log: request.log });
     for (const [i, limit] of streams.entries()) {
       const check = slotChecks[i] as SlotCheck;
