@@ -1,29 +1,26 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createCredentials, type Credentials } from '@rampart/testkit';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
-import { ServiceKeyRepository } from '../../identity/service-keys/index.js';
-import type { RedisConnection } from '../../redis/index.js';
-import { openStore } from '../../store/index.js';
-import { gatewayStages } from '../index.js';
 import {
   chatBody,
   pipelineApp,
   stubProvider,
   type PipelineTestApp,
 } from '../pipeline.test-helpers.js';
+import {
+  CHAT,
+  EMBED,
+  PUBLIC_URL,
+  decisions,
+  perUser,
+  send,
+  statuses,
+} from './meter.test-helpers.js';
 
 /*
  * The meter stage in the gateway's own stage list, authentication on (testkit credentials
- * verified by the real authenticate stage), counters in memory. Redis: test/meter/.
+ * verified by the real authenticate stage), counters in memory. Store failures and service
+ * keys: failure.test.ts; Redis: test/meter/.
  */
-
-const PUBLIC_URL = 'https://rampart.test';
-const CHAT = '/v1/chat/completions';
-const EMBED = '/v1/embeddings';
 
 let alice: Credentials;
 let alicePhone: Credentials;
@@ -60,43 +57,6 @@ function meterApp(limits: readonly Record<string, unknown>[], extra: Record<stri
   return t;
 }
 
-async function send(
-  app: PipelineTestApp,
-  who: Credentials,
-  options: { url?: string; body?: Record<string, unknown>; ip?: string } = {},
-): Promise<LightMyRequestResponse> {
-  const url = options.url ?? CHAT;
-  return app.app.inject({
-    method: 'POST',
-    url,
-    headers: await who.headers('POST', url),
-    payload: options.body ?? (url === EMBED ? { model: 'embed', input: 'hi' } : chatBody()),
-    ...(options.ip === undefined ? {} : { remoteAddress: options.ip }),
-  });
-}
-
-async function statuses(
-  app: PipelineTestApp,
-  who: Credentials,
-  count: number,
-  options: Parameters<typeof send>[2] = {},
-): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push((await send(app, who, options)).statusCode);
-  return out;
-}
-
-async function decisions(app: PipelineTestApp): Promise<Record<string, number>> {
-  const metric = app.metrics.registry.getSingleMetric('rampart_meter_decisions_total');
-  const out: Record<string, number> = {};
-  for (const value of (await metric?.get())?.values ?? []) {
-    out[`${String(value.labels['limit'])}/${String(value.labels['outcome'])}`] = value.value;
-  }
-  return out;
-}
-
-const perUser = { name: 'per-user', key: ['subject'], requests: 3, windowSeconds: 60 };
-
 describe('request windows', () => {
   it('a subject over its window is refused, and another subject is not held back by it', async () => {
     const app = meterApp([perUser]);
@@ -117,6 +77,28 @@ describe('request windows', () => {
     expect(await statuses(app, alice, 1, { ip: '203.0.113.7' })).toEqual([200]);
     expect(await statuses(app, bob, 2, { ip: '203.0.113.7' })).toEqual([200, 429]);
     expect(await statuses(app, bob, 1, { ip: '203.0.113.8' })).toEqual([200]);
+  });
+
+  it('a client cannot leave its IP limit by forging X-Forwarded-For; a trusted proxy can name the client', async () => {
+    const app = meterApp([{ name: 'per-ip', key: ['ip'], requests: 1, windowSeconds: 60 }], {
+      server: { publicUrl: PUBLIC_URL, trustedProxies: ['192.0.2.1'] },
+    });
+    const from = async (ip: string, forwarded: string) =>
+      (
+        await app.app.inject({
+          method: 'POST',
+          url: CHAT,
+          headers: { ...(await alice.headers('POST', CHAT)), 'x-forwarded-for': forwarded },
+          payload: chatBody(),
+          remoteAddress: ip,
+        })
+      ).statusCode;
+    expect(await from('203.0.113.7', '198.51.100.1')).toBe(200);
+    expect(await from('203.0.113.7', '198.51.100.2')).toBe(429);
+    // Through the trusted proxy, each forwarded client has its own count.
+    expect(await from('192.0.2.1', '198.51.100.1')).toBe(200);
+    expect(await from('192.0.2.1', '198.51.100.2')).toBe(200);
+    expect(await from('192.0.2.1', '198.51.100.2')).toBe(429);
   });
 
   it('an alias limit counts each model apart, and an aliases filter leaves other models alone', async () => {
@@ -253,127 +235,5 @@ describe('anonymous /v1', () => {
     const go = () => t?.app.inject({ method: 'POST', url: CHAT, payload: chatBody() });
     expect((await go())?.statusCode).toBe(200);
     expect((await go())?.statusCode).toBe(429);
-  });
-});
-
-describe('service keys', () => {
-  it('a device limit counts every service key under the placeholder device, never skipping them', async () => {
-    const store = await openStore({
-      url: undefined,
-      dataDir: mkdtempSync(join(tmpdir(), 'rampart-meter-')),
-    });
-    try {
-      const keys = new ServiceKeyRepository(store.db);
-      const mint = async (name: string) =>
-        (
-          await keys.create({
-            name,
-            tenant: 'tenant-a',
-            roles: ['tester'],
-            aliases: undefined,
-            createdAt: Date.now(),
-            expiresAt: Date.now() + 86_400_000,
-            createdBy: 'test',
-          })
-        ).key;
-      const [one, two] = [await mint('job one'), await mint('job two')];
-      t = pipelineApp({
-        credentials: alice,
-        config: {
-          auth: { serviceKeys: { enabled: true } },
-          meter: {
-            limits: [{ name: 'per-device', key: ['device'], requests: 2, windowSeconds: 60 }],
-          },
-        },
-        stages: (deps) => gatewayStages({ ...deps, serviceKeys: keys }),
-      });
-      const app = t;
-      const go = (key: string) =>
-        app.app.inject({
-          method: 'POST',
-          url: CHAT,
-          headers: { authorization: `Bearer ${key}` },
-          payload: chatBody(),
-        });
-      expect((await go(one)).statusCode).toBe(200);
-      expect((await go(two)).statusCode).toBe(200);
-      expect((await go(one)).statusCode).toBe(429);
-      // A DPoP-bound caller has a device of its own, untouched by the service keys' count.
-      expect((await send(app, alice)).statusCode).toBe(200);
-    } finally {
-      await t?.app.close();
-      t = undefined;
-      await store.close();
-    }
-  });
-});
-
-describe('a counter store that cannot answer', () => {
-  /** A Redis client that never connected (no offline queue): every command fails at once. */
-  function unreachableRedis(): RedisConnection {
-    const client = new Redis('redis://127.0.0.1:1', {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    // A command on a lazy client still tries to connect once; its refusal is expected here.
-    client.on('error', () => undefined);
-    return {
-      client,
-      prefix: 'rampart:',
-      describe: 'redis 127.0.0.1:1/0',
-      subscriber: () => {
-        throw new Error('unused');
-      },
-      ping: () => Promise.reject(new Error('down')),
-      close: () => Promise.resolve(client.disconnect()),
-    };
-  }
-
-  async function appOn(limits: readonly Record<string, unknown>[]) {
-    await t?.app.close();
-    const redis = unreachableRedis();
-    t = pipelineApp({
-      credentials: alice,
-      config: { meter: { limits } },
-      stages: (deps) => gatewayStages({ ...deps, redis }),
-    });
-    return t;
-  }
-
-  it('fails a limit closed with 503 meter.unavailable, windows and stream slots alike', async () => {
-    const app = await appOn([perUser, { name: 'streams', key: ['subject'], concurrentStreams: 1 }]);
-    const refused = await send(app, alice);
-    expect(refused.statusCode).toBe(503);
-    expect(refused.json<Record<string, unknown>>()).toMatchObject({ code: 'meter.unavailable' });
-    expect((await decisions(app))['per-user/unavailable']).toBe(1);
-    const streams = await appOn([{ name: 'streams', key: ['subject'], concurrentStreams: 1 }]);
-    const stream = await send(streams, alice, { body: chatBody({ stream: true }) });
-    expect(stream.statusCode).toBe(503);
-  });
-
-  it('admits through a failOpen limit, logged at warn and counted, while a closed one still refuses', async () => {
-    const app = await appOn([{ ...perUser, failOpen: true }]);
-    const admitted = await send(app, alice);
-    expect(admitted.statusCode).toBe(200);
-    expect(admitted.headers['ratelimit']).toBeUndefined();
-    expect((await decisions(app))['per-user/fail_open']).toBe(1);
-    const line = app
-      .logs()
-      .split('\n')
-      .find((entry) => entry.includes('fails open'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({
-      level: 40,
-      limit: 'per-user',
-      failOpen: true,
-    });
-    expect(line).not.toContain('user-1');
-
-    const mixed = await appOn([
-      { ...perUser, failOpen: true },
-      { name: 'strict', key: ['ip'], requests: 100, windowSeconds: 60 },
-    ]);
-    expect((await send(mixed, alice)).statusCode).toBe(503);
   });
 });
