@@ -22,8 +22,13 @@ export interface MeterDeps {
 
 /** A configured limit with its counter: a request window or a stream concurrency limit. */
 type Limit = { readonly config: MeterLimitConfig } & (
-  | { readonly kind: 'window'; readonly counter: WindowCounter; readonly windowSeconds: number }
-  | { readonly kind: 'streams'; readonly slots: StreamSlots }
+  | {
+      readonly kind: 'window';
+      readonly counter: WindowCounter;
+      readonly requests: number;
+      readonly windowSeconds: number;
+    }
+  | { readonly kind: 'streams'; readonly slots: StreamSlots; readonly max: number }
 );
 
 /** The slots an exchange holds, given back in `done`, and the log to report a failed release. */
@@ -53,34 +58,31 @@ export function meterStage(deps: MeterDeps): Stage {
   const { limits: configured, streamLeaseSeconds } = deps.config.meter;
   if (configured.length === 0) return { name: 'meter' };
   const client = deps.redis?.client;
-  const limits: Limit[] = configured.map((config) =>
-    config.concurrentStreams === undefined
-      ? {
-          config,
-          kind: 'window',
-          windowSeconds: config.windowSeconds ?? 1,
-          counter: windowCounter(
-            {
-              name: config.name,
-              requests: config.requests ?? 1,
-              windowSeconds: config.windowSeconds ?? 1,
-            },
-            client,
-          ),
-        }
-      : {
-          config,
-          kind: 'streams',
-          slots: streamSlots(
-            {
-              name: config.name,
-              max: config.concurrentStreams,
-              leaseMs: streamLeaseSeconds * 1000,
-            },
-            client,
-          ),
+  const limits: Limit[] = configured.map((config) => {
+    if (config.concurrentStreams === undefined) {
+      // meter-checks.ts refused a limit with neither kind or half a window at start-up.
+      const window = { requests: config.requests ?? 1, windowSeconds: config.windowSeconds ?? 1 };
+      return {
+        config,
+        kind: 'window',
+        ...window,
+        counter: windowCounter({ name: config.name, ...window }, client),
+      };
+    }
+    return {
+      config,
+      kind: 'streams',
+      max: config.concurrentStreams,
+      slots: streamSlots(
+        {
+          name: config.name,
+          max: config.concurrentStreams,
+          leaseMs: streamLeaseSeconds * 1000,
         },
-  );
+        client,
+      ),
+    };
+  });
   const decisions = meterDecisions(
     deps.metrics.registry,
     limits.map((limit) => limit.config.name),
@@ -136,7 +138,7 @@ export function meterStage(deps: MeterDeps): Stage {
       const base = {
         kind: 'window',
         name: limit.config.name,
-        quota: limit.config.requests ?? 0,
+        quota: limit.requests,
         windowSeconds: limit.windowSeconds,
       } as const;
       if (check.outcome === 'allowed') {
@@ -182,7 +184,7 @@ export function meterStage(deps: MeterDeps): Stage {
       const base = {
         kind: 'streams',
         name: limit.config.name,
-        quota: limit.config.concurrentStreams ?? 0,
+        quota: limit.max,
       } as const;
       if (check.outcome === 'allowed') {
         states.push({ ...base, remaining: check.remaining });
