@@ -217,6 +217,30 @@ describeWithRedis('meter on Redis', (url, prefix) => {
     );
   });
 
+  it('a slot that cannot be given back because Redis went away is logged, and the answer is whole', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const provider = stubProvider({
+      async *stream() {
+        yield [chunk('a')];
+        await gate;
+        yield [chunk('b')];
+      },
+    });
+    const app = await replica(
+      [{ name: 'slots', key: ['subject'], concurrentStreams: 1 }],
+      provider,
+    );
+    const pending = send(app, chatBody({ stream: true }));
+    await vi.waitFor(() => expect(provider.sent).toHaveLength(1));
+    await app.redis.close();
+    open();
+    const response = await pending;
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('data: [DONE]');
+    await vi.waitFor(() => expect(app.logs()).toContain('it lapses with its lease'));
+  });
+
   it('window counters are stored under the prefix, keyed by a digest that names nobody', async () => {
     const app = await replica([
       { name: 'per-user', key: ['subject'], requests: 5, windowSeconds: 60 },

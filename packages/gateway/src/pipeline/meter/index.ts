@@ -217,22 +217,27 @@ export function meterStage(deps: MeterDeps): Stage {
       return meter(exchange, request, applicable);
     },
 
-    async done(exchange) {
+    done(exchange) {
       const entry = held.get(exchange);
+      // Synchronous for an exchange that holds no slot: no promise at the end of most requests.
       if (entry === undefined) return;
       held.delete(exchange);
-      const results = await Promise.allSettled(entry.slots.map((slot) => slot.release()));
-      for (const result of results) {
-        if (result.status === 'rejected') {
-          // Redis away: the slot's lease lapses on its own (meter.streamLeaseSeconds).
-          entry.log.warn(
-            { reason: reasonOf(result.reason) },
-            'meter could not give a stream slot back; it lapses with its lease',
-          );
-        }
-      }
+      return releaseAll(entry);
     },
   };
+}
+
+/** Gives every slot of an exchange back; one that cannot be given back lapses with its lease. */
+async function releaseAll(entry: Held): Promise<void> {
+  const results = await Promise.allSettled(entry.slots.map((slot) => slot.release()));
+  for (const result of results) {
+    if (result.status === 'rejected') {
+      entry.log.warn(
+        { reason: reasonOf(result.reason) },
+        'meter could not give a stream slot back; it lapses with its lease',
+      );
+    }
+  }
 }
 
 /** Throws the first refusal, its limit's headers set on the answer. */
