@@ -22,6 +22,7 @@ import type { Authenticator } from './pipeline/authenticate/index.js';
 import type { SessionService } from './identity/sessions/index.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './store/schema.js';
+import type { RedisConnection } from './redis/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly identity?: IdentityWiring | undefined;
   /** Attestation platforms (attestation/): the attest stage and `/attest/v1`, when configured. */
   readonly attestation?: AttestationRuntime | undefined;
+  /** The gateway's Redis (`redis.url`): the meter stage's counters, shared by replicas. */
+  readonly redis?: RedisConnection | undefined;
   /** The store, for the admin API's service keys and accounts; without it those are not served. */
   readonly db?: Kysely<Database> | undefined;
 }

@@ -346,6 +346,21 @@ export const GATEWAY_ERRORS = {
     title: 'Origin not allowed',
     doc: 'A browser request came from an origin not listed in `server.cors.origins`.',
   },
+  'meter.rate_limited': {
+    status: 429,
+    title: 'Rate limit reached',
+    doc: 'A request window of `meter.limits` is used up for this caller (or device, app, tenant, IP or model, as the limit is keyed). `limit` names it; wait `Retry-After` seconds. The `RateLimit` and `RateLimit-Policy` headers say the quota and when the window resets.',
+  },
+  'meter.concurrency_limited': {
+    status: 429,
+    title: 'Too many open streams',
+    doc: 'The caller already holds as many open streams as a `concurrentStreams` limit of `meter.limits` allows; `limit` names it. Finish or close a stream, then retry.',
+  },
+  'meter.unavailable': {
+    status: 503,
+    title: 'Rate limiting unavailable',
+    doc: 'The counter store (Redis) could not answer, and the limit fails closed (`failOpen: false`, the default), so the request was not admitted unchecked. Retry shortly; operators see `rampart_meter_decisions_total{outcome="unavailable"}`.',
+  },
   'model.unknown_alias': {
     status: 404,
     title: 'Unknown model',

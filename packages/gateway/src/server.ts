@@ -167,6 +167,7 @@ export async function startGateway(
       authenticator: identity.authenticator,
       sessions: identity.sessions,
       attestation,
+      redis,
       db: store.db,
       shutdown: shutdown.signal,
       isDraining: () => draining,

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { gatewayError } from '../errors.js';
 import { findAttestationProblems } from './attestation-checks.js';
 import { findAuthzProblems } from './authz-checks.js';
+import { findMeterProblems } from './meter-checks.js';
 import { deepMerge, readEnvOverrides } from './env.js';
 import { findInsecureCombinations, type ConfigProblem } from './insecure.js';
 import { describeIssues, formatKey } from './problems.js';
@@ -56,6 +57,7 @@ export function validateConfig(
     ...authModeProblems(config),
     ...findAuthzProblems(config),
     ...findAttestationProblems(config),
+    ...findMeterProblems(config),
   ];
   if (invalid.length > 0) throw configError('config.invalid', invalid, problems);
   if (problems.length > 0) throw configError('config.insecure', problems);

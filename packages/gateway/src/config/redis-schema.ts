@@ -18,7 +18,7 @@ export const redisSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        '`redis://[:password@]host:port[/db]` or `rediss://…` (TLS). When set, the DPoP replay cache lives in Redis (shared by replicas), and revocations are broadcast to every replica by pub/sub. Put the password in the environment (`RAMPART_REDIS__URL`), not the file. `/readyz` fails while Redis is unreachable.',
+        '`redis://[:password@]host:port[/db]` or `rediss://…` (TLS). When set, the DPoP replay cache and the meter counters live in Redis (shared by replicas), and revocations are broadcast to every replica by pub/sub. Put the password in the environment (`RAMPART_REDIS__URL`), not the file. `/readyz` fails while Redis is unreachable.',
       defaultText: 'unset (state in memory: one replica)',
     }),
   keyPrefix: z

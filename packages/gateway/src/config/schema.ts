@@ -6,6 +6,7 @@ import { adminSchema } from './admin-schema.js';
 import { authSchema } from './auth-schema.js';
 import { authzSchema } from './authz-schema.js';
 import { identitySchema } from './identity-schema.js';
+import { meterSchema } from './meter-schema.js';
 import { attestationSchema } from './attestation-schema.js';
 import { resolveImplicitDefaults, type ParsedConfig } from './auth-defaults.js';
 import './meta.js';
@@ -209,6 +210,7 @@ export const configSchema = z.strictObject({
   authz: authzSchema.prefault({}),
   identity: identitySchema.prefault({}),
   attestation: attestationSchema.prefault({}),
+  meter: meterSchema.prefault({}),
   database: z
     .strictObject({
       url: z

@@ -82,6 +82,11 @@ export interface Exchange {
   /** authenticate: a fresh DPoP server nonce the answer carries in `DPoP-Nonce` (RFC 9449 section 8.2). */
   dpopNonce: string | undefined;
   /**
+   * Headers the answer carries, success or refusal (meter: `RateLimit`, `RateLimit-Policy`,
+   * `x-ratelimit-*`), lower-case names. Undefined when no stage set any.
+   */
+  responseHeaders: Record<string, string> | undefined;
+  /**
    * attest: base64url SHA-256 of the body bytes. `null` asks the body reader (plugin.ts) to
    * compute it, which it does only then; undefined when nobody asked.
    */
@@ -131,6 +136,7 @@ export function newExchange(
     signal,
     principal: undefined,
     dpopNonce: undefined,
+    responseHeaders: undefined,
     bodySha256: undefined,
     integrity: undefined,
     request: undefined,

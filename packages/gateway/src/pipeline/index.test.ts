@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { chatBody } from './pipeline.test-helpers.js';
 
 describe('the stage list', () => {
-  it('is, in full and in this order: limits, authenticate, attest, authorize, parse, proxy, record', () => {
+  it('is, in full and in this order: limits, authenticate, attest, authorize, parse, meter, proxy, record', () => {
     const stages = gatewayStages({
       config: validateConfig({
         auth: {
@@ -34,6 +34,7 @@ describe('the stage list', () => {
       'attest',
       'authorize',
       'parse',
+      'meter',
       'proxy',
       'record',
     ]);

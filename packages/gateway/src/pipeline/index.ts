@@ -1,6 +1,7 @@
 import type { AttestationRuntime } from '../attestation/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayMetrics } from '../monitor/metrics.js';
+import type { RedisConnection } from '../redis/index.js';
 import {
   authenticateStage,
   type Authenticator,
@@ -10,6 +11,7 @@ import { attestStage } from './attest/index.js';
 import { authorizeStage } from './authorize/index.js';
 import type { TrustedIssuer } from './authenticate/verify.js';
 import { limitsStage } from './limits/index.js';
+import { meterStage } from './meter/index.js';
 import { parseStage } from './parse/index.js';
 import type { ModelRouter } from './parse/router.js';
 import { proxyStage } from './proxy/index.js';
@@ -32,6 +34,8 @@ export interface PipelineDeps {
   readonly localIssuer?: TrustedIssuer | undefined;
   /** The attestation platforms, challenges and device registry (attestation/), when configured. */
   readonly attestation?: AttestationRuntime | undefined;
+  /** The gateway's Redis (`redis.url`), for counters replicas share (meter); absent: in memory. */
+  readonly redis?: RedisConnection | undefined;
 }
 
 /**
@@ -42,7 +46,8 @@ export interface PipelineDeps {
  *   2. authenticate  access token, DPoP (revocation: identity issue)     — here
  *   3. attest        App Attest, App Check, Play Integrity, key attestation — here
  *   4. authorize     roles and policy (listed before parse: see authorize) — here
- *   5. meter         rate limits and token budgets                       — abuse-control issue
+ *   5. meter         request windows, stream concurrency (after parse: keys on the alias) — here;
+ *                    token windows and money budgets                     — abuse-control issue
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
  *   7. proxy         the upstream call, JSON and SSE                      — here
  *   8. guard-output  PII restore, leak detection, on streams too         — guardrails issue
@@ -69,6 +74,9 @@ export function gatewayStages(deps: PipelineDeps) {
     // extensions) must reach only callers allowed to use it (authorize/index.ts says why).
     authorizeStage({ config: deps.config }),
     parseStage({ router: deps.router, maxMessages: deps.config.limits.maxMessages }),
+    // After parse, which resolves the alias limits key on and filter by, and before the
+    // upstream is called: a refused request costs no provider tokens.
+    meterStage({ config: deps.config, metrics: deps.metrics, redis: deps.redis }),
     proxyStage(deps),
     recordStage(deps),
   ] as const satisfies readonly Stage[];

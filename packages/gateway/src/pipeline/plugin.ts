@@ -107,6 +107,7 @@ export function installPipeline(
         const problem = refuse(error, request, wiring.metrics);
         const exchange = request.exchange;
         if (exchange !== null) {
+          if (exchange.responseHeaders !== undefined) reply.headers(exchange.responseHeaders);
           // Awaited before the problem is written: an audit event commits first.
           await endExchange(
             exchange,
@@ -158,6 +159,7 @@ function forwardHandler(plan: PhasePlan, metrics: GatewayMetrics) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const exchange = exchangeOf(request);
     if (exchange.dpopNonce !== undefined) reply.header('dpop-nonce', exchange.dpopNonce);
+    if (exchange.responseHeaders !== undefined) reply.headers(exchange.responseHeaders);
     const forwarded = await plan.forward(exchange);
     if (forwarded.type === 'json') return respond(plan, exchange, forwarded.body);
     const transforms: StreamTransform[] = [];

@@ -1,0 +1,79 @@
+import type { ConfigProblem } from './insecure.js';
+import { PRINCIPAL_KEY_PARTS } from './meter-schema.js';
+import { suggestName } from './problems.js';
+import type { ParsedConfig } from './schema.js';
+
+/**
+ * Limits that cannot mean what they say: neither or both kinds, a duplicate name (two limits
+ * would share counters and metrics), a key naming a part twice, a key or role filter that needs
+ * a verified caller on an anonymous `/v1` (every request would share the placeholder, turning a
+ * per-user limit into one global limit), or an alias no model has (the limit would never apply).
+ */
+export function findMeterProblems(config: ParsedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const models = Object.keys(config.models);
+  config.meter.limits.forEach((limit, index) => {
+    const at = `meter.limits[${index}]`;
+    const window = limit.requests !== undefined || limit.windowSeconds !== undefined;
+    const streams = limit.concurrentStreams !== undefined;
+    if (window && streams) {
+      problems.push({
+        key: at,
+        message: `limit "${limit.name}" sets both a request window and concurrentStreams. Fix: split it into two limits, one with requests and windowSeconds, one with concurrentStreams`,
+      });
+    } else if (!window && !streams) {
+      problems.push({
+        key: at,
+        message: `limit "${limit.name}" limits nothing. Fix: set requests and windowSeconds (a request window) or concurrentStreams`,
+      });
+    } else if (window && (limit.requests === undefined || limit.windowSeconds === undefined)) {
+      const missing = limit.requests === undefined ? 'requests' : 'windowSeconds';
+      problems.push({
+        key: `${at}.${missing}`,
+        message: `limit "${limit.name}" has a request window without ${missing}. Fix: set both requests and windowSeconds`,
+      });
+    }
+    if (seen.has(limit.name)) {
+      problems.push({
+        key: `${at}.name`,
+        message: `"${limit.name}" names two limits. Fix: give each limit its own name`,
+      });
+    }
+    seen.add(limit.name);
+    const twice = limit.key.filter((part, i) => limit.key.indexOf(part) !== i);
+    if (twice.length > 0) {
+      problems.push({
+        key: `${at}.key`,
+        message: `names ${[...new Set(twice)].join(', ')} more than once. Fix: list each part once`,
+      });
+    }
+    if (config.auth.mode === 'none') {
+      const needCaller = limit.key.filter((part) => PRINCIPAL_KEY_PARTS.includes(part));
+      if (needCaller.length > 0) {
+        problems.push({
+          key: `${at}.key`,
+          message: `keys on ${needCaller.join(', ')}, which come from the verified caller, while auth.mode is none: every request would share one counter. Fix: turn authentication on (remove auth.mode: none) or key on ip or alias`,
+        });
+      }
+      if (limit.roles !== undefined) {
+        problems.push({
+          key: `${at}.roles`,
+          message:
+            'applies by role while auth.mode is none: an anonymous request has no role, so the limit would never apply. Fix: turn authentication on or remove roles',
+        });
+      }
+    }
+    if (models.length > 0) {
+      for (const alias of limit.aliases ?? []) {
+        if (!Object.hasOwn(config.models, alias)) {
+          problems.push({
+            key: `${at}.aliases`,
+            message: `names model alias "${alias}", which is not configured${suggestName(alias, models)}. Fix: use one of the keys of models (${models.join(', ')})`,
+          });
+        }
+      }
+    }
+  });
+  return problems;
+}
