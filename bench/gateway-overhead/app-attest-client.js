@@ -106,12 +106,13 @@ export async function registerAppAttestKey(origin, dpop, ca) {
  * check, then each run's load generator) never reuse a counter; unused ones are simply skipped.
  * @param {AppAttestCredentials} appAttest  mutated: its `nextCounter` moves past the reservation
  * @param {number} count
+ * @throws {RangeError} when the reservation would pass 2^32 − 1 (nothing is reserved then)
  */
 export function reserveCounters(appAttest, count) {
   const first = appAttest.nextCounter;
-  appAttest.nextCounter += count;
   // App Attest counters are 32-bit (authenticator data bytes 33–36).
-  if (appAttest.nextCounter > 0xffffffff) throw new RangeError('App Attest counter exhausted');
+  if (first + count - 1 > 0xffffffff) throw new RangeError('App Attest counters exhausted');
+  appAttest.nextCounter = first + count;
   return first;
 }
 
