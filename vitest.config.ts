@@ -18,6 +18,8 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'packages/*/test/**/*.test.ts',
       'scripts/**/*.test.ts',
+      // The benchmarks' client side (plain JavaScript, as the rest of bench/).
+      'bench/gateway-overhead/**/*.test.js',
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

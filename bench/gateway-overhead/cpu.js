@@ -4,10 +4,13 @@
  * what it managed to do in a given wall time. Rampart runs pinned to the servers' core; this
  * process is the load generator and should be pinned to the other one:
  *
- *   taskset -c 1 node bench/gateway-overhead/cpu.js [--stream] [--dpop] [--amount 20000]
- *     [--repeat 5] [--connections 10] [--chunks 8] [--prof DIR] [--node-arg=--flag ...]
+ *   taskset -c 1 node bench/gateway-overhead/cpu.js [--stream] [--dpop | --attest]
+ *     [--amount 20000] [--repeat 5] [--connections 10] [--chunks 8] [--prof DIR]
+ *     [--node-arg=--flag ...]
  *
  * --dpop: every request carries a DPoP-bound access token and a fresh proof (the (e) row).
+ * --attest: and an App Attest assertion (the (f) row); one connection, whatever --connections
+ *   says, since one device's assertions must arrive in counter order.
  * --prof DIR: Rampart runs with --cpu-prof and writes its profile into DIR when stopped.
  * --node-arg: a Node option for Rampart (repeatable), e.g. --node-arg=--max-semi-space-size=64.
  * Prints one line per run and the median. Linux only (/proc).
@@ -15,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { dpopHeaders, signProofs } from './dpop-client.js';
+import { reserveCounters, signRequestHeaders } from './app-attest-client.js';
 import { requestBody, verifyTarget } from './load.js';
 import { SCENARIOS, startMock } from './servers.js';
 import { stopAll } from './procs.js';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
   options: {
     stream: { type: 'boolean', default: false },
     dpop: { type: 'boolean', default: false },
+    attest: { type: 'boolean', default: false },
     amount: { type: 'string', default: '20000' },
     repeat: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
@@ -34,6 +38,7 @@ const { values } = parseArgs({
 });
 const amount = Number(values.amount);
 const chunks = Number(values.chunks);
+const connections = values.attest ? 1 : Number(values.connections);
 
 /** User + system CPU time of a process, in milliseconds (/proc/PID/stat, clock ticks of 10 ms). */
 function cpuMs(/** @type {number} */ pid) {
@@ -47,18 +52,28 @@ function cpuMs(/** @type {number} */ pid) {
  * @param {number} count
  */
 async function load(target, count) {
-  const proofs = target.dpop === undefined ? [] : await signProofs(target.dpop, count + 100);
+  const { dpop, appAttest } = target;
+  const signed =
+    dpop === undefined
+      ? []
+      : await signRequestHeaders({
+          dpop,
+          ...(appAttest === undefined
+            ? {}
+            : { appAttest, firstCounter: reserveCounters(appAttest, count + 100) }),
+          body: requestBody(values.stream),
+          count: count + 100,
+        });
   let used = 0;
-  const credentials = target.dpop;
   /** @typedef {{ headers: Record<string, string> }} RequestData */
   const requests =
-    credentials === undefined
+    dpop === undefined
       ? undefined
       : [
           {
             setupRequest: (/** @type {RequestData} */ request) => ({
               ...request,
-              headers: { ...request.headers, ...dpopHeaders(credentials, proofs[used++] ?? '') },
+              headers: { ...request.headers, ...signed[used++] },
             }),
           },
         ];
@@ -68,7 +83,7 @@ async function load(target, count) {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...target.headers },
     body: requestBody(values.stream),
-    connections: Number(values.connections),
+    connections,
     amount: count,
     timeout: 10,
     ...(requests === undefined ? {} : { requests }),
@@ -78,7 +93,8 @@ async function load(target, count) {
   }
 }
 
-const scenario = SCENARIOS.find((s) => s.id === (values.dpop ? 'e' : 'c'));
+const scenarioId = values.attest ? 'f' : values.dpop ? 'e' : 'c';
+const scenario = SCENARIOS.find((s) => s.id === scenarioId);
 if (scenario === undefined) throw new Error('no Rampart scenario');
 const nodeArgs = [
   ...(values.prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.prof}`]),
@@ -102,7 +118,7 @@ try {
   }
   const sorted = [...perThousand].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  const what = `${values.stream ? 'stream' : 'json'}${values.dpop ? ' + DPoP' : ''}`;
+  const what = `${values.stream ? 'stream' : 'json'}${values.attest ? ' + DPoP + App Attest' : values.dpop ? ' + DPoP' : ''}`;
   console.log(`${what}: median ${median.toFixed(1)} ms CPU per 1000 requests`);
   await server.stop();
 } finally {

@@ -62,10 +62,7 @@ export async function startIdentity(htu) {
  */
 export async function signProofs(credentials, count) {
   const testkit = await import('@rampart/testkit');
-  const privateKey = /** @type {import('jose').CryptoKey} */ (
-    await importJWK(credentials.privateJwk, credentials.alg)
-  );
-  const key = { ...credentials, privateKey };
+  const key = await dpopSigningKey(credentials);
   const run = randomUUID();
   /** @type {string[]} */
   const proofs = [];
@@ -85,6 +82,18 @@ export async function signProofs(credentials, count) {
     proofs.push(...(await Promise.all(batch)));
   }
   return proofs;
+}
+
+/**
+ * The device key as the testkit's `dpopProof` takes it, from credentials that crossed a process
+ * boundary.
+ * @param {DpopCredentials} credentials
+ */
+export async function dpopSigningKey(credentials) {
+  const privateKey = /** @type {import('jose').CryptoKey} */ (
+    await importJWK(credentials.privateJwk, credentials.alg)
+  );
+  return { ...credentials, privateKey };
 }
 
 /** @param {DpopCredentials} credentials @param {string} proof */

@@ -13,14 +13,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { dpopHeaders, signProofs } from './dpop-client.js';
+import { signRequestHeaders } from './app-attest-client.js';
 
 /**
  * @typedef {{
  *   url: string, headers: Record<string, string>, body: string,
  *   connections: number, duration: number, warmup: number,
- *   dpop?: import('./dpop-client.js').DpopCredentials, proofs: number
- * }} LoadSpec
+ *   dpop?: import('./dpop-client.js').DpopCredentials, proofs: number,
+ *   appAttest?: import('./app-attest-client.js').AppAttestCredentials, firstCounter?: number
+ * }} LoadSpec  firstCounter: the first of `proofs` assertion counters reserved for this run
  */
 
 /**
@@ -33,8 +34,19 @@ const spec = JSON.parse(process.argv[2] ?? '{}');
 
 // With DPoP, every request gets the next proof of a pool signed before the first run (one
 // unique jti each, all well inside the gateway's proof max age), shared by all connections.
+// With App Attest too, each proof comes with its assertion, counters increasing in pool order
+// (only one connection keeps them in that order on the wire).
 const signingStart = performance.now();
-const proofs = spec.dpop === undefined ? [] : await signProofs(spec.dpop, spec.proofs);
+const signed =
+  spec.dpop === undefined
+    ? []
+    : await signRequestHeaders({
+        dpop: spec.dpop,
+        ...(spec.appAttest === undefined ? {} : { appAttest: spec.appAttest }),
+        ...(spec.firstCounter === undefined ? {} : { firstCounter: spec.firstCounter }),
+        body: spec.body,
+        count: spec.proofs,
+      });
 const signingS = (performance.now() - signingStart) / 1000;
 let used = 0;
 
@@ -46,16 +58,10 @@ const requests =
     : [
         {
           setupRequest(request) {
-            const credentials = /** @type {import('./dpop-client.js').DpopCredentials} */ (
-              spec.dpop
-            );
             // An exhausted pool sends no proof: the 401s show up as non-2xx, never as replays.
-            const proof = proofs[used++];
-            if (proof === undefined) return { ...request, headers: { ...request.headers } };
-            return {
-              ...request,
-              headers: { ...request.headers, ...dpopHeaders(credentials, proof) },
-            };
+            const headers = signed[used++];
+            if (headers === undefined) return { ...request, headers: { ...request.headers } };
+            return { ...request, headers: { ...request.headers, ...headers } };
           },
         },
       ];
@@ -131,6 +137,6 @@ const summary = {
   bytesPerResponse: ok === 0 ? null : bytes,
   ...(spec.dpop === undefined
     ? {}
-    : { proofs: { signed: proofs.length, used, signingS: round(signingS) } }),
+    : { proofs: { signed: signed.length, used, signingS: round(signingS) } }),
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);

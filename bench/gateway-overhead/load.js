@@ -3,7 +3,7 @@
  * themselves, each in a fresh load-worker.js process pinned to the load core.
  */
 import { fileURLToPath } from 'node:url';
-import { dpopHeaders, signProofs } from './dpop-client.js';
+import { reserveCounters, signRequestHeaders } from './app-attest-client.js';
 import { CPU, spawnPinned } from './procs.js';
 
 const WORKER = fileURLToPath(new URL('./load-worker.js', import.meta.url));
@@ -29,7 +29,7 @@ export function requestBody(stream) {
  */
 
 /**
- * @param {Target} target
+ * @param {Target} target  with `appAttest`, its counter moves past the ones this run may use
  * @param {{
  *   stream: boolean, connections: number, duration: number, warmup: number, expectedRps: number
  * }} options  expectedRps: an upper bound of the rate, to size the pool of DPoP proofs
@@ -38,7 +38,17 @@ export function requestBody(stream) {
 export async function runLoad(target, { stream, connections, duration, warmup, expectedRps }) {
   // Half as many again as the bound says, since a proof must never be short (or reused).
   const proofs = Math.ceil(expectedRps * (warmup + duration) * 1.5) + 1000;
-  const spec = { ...target, body: requestBody(stream), connections, duration, warmup, proofs };
+  const firstCounter =
+    target.appAttest === undefined ? undefined : reserveCounters(target.appAttest, proofs);
+  const spec = {
+    ...target,
+    body: requestBody(stream),
+    connections,
+    duration,
+    warmup,
+    proofs,
+    ...(firstCounter === undefined ? {} : { firstCounter }),
+  };
   const child = spawnPinned(CPU.load, process.execPath, [WORKER, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,17 +73,28 @@ export async function runLoad(target, { stream, connections, duration, warmup, e
  * @returns {Promise<string | undefined>} what is wrong, or undefined when all is well
  */
 export async function verifyTarget(target) {
-  const [first, second] = target.dpop === undefined ? [] : await signProofs(target.dpop, 2);
-  /** @param {string | undefined} proof */
-  const headersWith = (proof) => ({
-    'content-type': 'application/json',
-    ...target.headers,
-    ...(target.dpop === undefined || proof === undefined ? {} : dpopHeaders(target.dpop, proof)),
-  });
+  /** @param {string} body @returns {Promise<Record<string, string>>} */
+  const headersFor = async (body) => {
+    const { dpop, appAttest } = target;
+    const signed =
+      dpop === undefined
+        ? {}
+        : (
+            await signRequestHeaders({
+              dpop,
+              ...(appAttest === undefined
+                ? {}
+                : { appAttest, firstCounter: reserveCounters(appAttest, 1) }),
+              body,
+              count: 1,
+            })
+          )[0];
+    return { 'content-type': 'application/json', ...target.headers, ...signed };
+  };
   try {
     const plain = await fetch(target.url, {
       method: 'POST',
-      headers: headersWith(first),
+      headers: await headersFor(requestBody(false)),
       body: requestBody(false),
     });
     const text = await plain.text();
@@ -84,7 +105,7 @@ export async function verifyTarget(target) {
     }
     const streamed = await fetch(target.url, {
       method: 'POST',
-      headers: headersWith(second),
+      headers: await headersFor(requestBody(true)),
       body: requestBody(true),
     });
     const events = await streamed.text();

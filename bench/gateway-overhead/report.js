@@ -6,17 +6,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Rampart's targets, judged against baselines measured in the same run. */
-export const TARGETS = { maxAddedP50Ms: 0.5, minThroughputVsBare: 0.6, maxAuthAddedP50Ms: 0.3 };
+export const TARGETS = {
+  maxAddedP50Ms: 0.5,
+  minThroughputVsBare: 0.6,
+  maxAuthAddedP50Ms: 0.3,
+  maxAttestAddedP50Ms: 0.3,
+};
 
 export const MODES = /** @type {const} */ ({ json: 'non-streaming', stream: 'streaming' });
 
 /**
  * @typedef {import('./load.js').LoadResult} LoadResult
- * @typedef {{ latency: LoadResult, throughput: LoadResult }} ModeResult
+ * @typedef {{ latency: LoadResult, throughput?: LoadResult }} ModeResult  throughput is
+ *   absent only for a scenario with `throughputNotMeasured`
  * @typedef {{
  *   id: string, name: string, command?: string, skipped?: string, failed?: string,
- *   modes: Partial<Record<keyof typeof MODES, ModeResult>>
- * }} ScenarioResult
+ *   throughputNotMeasured?: string, modes: Partial<Record<keyof typeof MODES, ModeResult>>
+ * }} ScenarioResult  throughputNotMeasured: why the scenario is measured at 1 connection only
  * @typedef {{ met: boolean | null, value: number | null, note?: string }} Verdict
  */
 
@@ -24,7 +30,10 @@ export const MODES = /** @type {const} */ ({ json: 'non-streaming', stream: 'str
 const problems = (m) =>
   m === undefined
     ? 0
-    : [m.latency, m.throughput].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+    : [m.latency, m.throughput].reduce(
+        (n, r) => (r === undefined ? n : n + r.non2xx + r.errors + r.timeouts),
+        0,
+      );
 
 /**
  * @param {ScenarioResult[]} scenarios
@@ -37,13 +46,15 @@ function byId(scenarios, mode) {
 
 /**
  * @param {ScenarioResult[]} scenarios
- * @returns {Record<keyof typeof MODES, { addedP50: Verdict, throughputVsBare: Verdict, authAddedP50: Verdict }>}
+ * @returns {Record<keyof typeof MODES, {
+ *   addedP50: Verdict, throughputVsBare: Verdict, authAddedP50: Verdict, attestAddedP50: Verdict
+ * }>}
  */
 export function judge(scenarios) {
   /** @param {keyof typeof MODES} mode */
   const one = (mode) => {
     const get = byId(scenarios, mode);
-    const [a, b, c, e] = [get('a'), get('b'), get('c'), get('e')];
+    const [a, b, c, e, f] = [get('a'), get('b'), get('c'), get('e'), get('f')];
     // `row` is explicit, never defaulted: a failed (e) is undefined, and a default would judge
     // (c) against itself (0 ms added, "MET").
     /** @type {(row: ModeResult | undefined, base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean) => Verdict} */
@@ -65,7 +76,7 @@ export function judge(scenarios) {
       throughputVsBare: verdict(
         c,
         b,
-        (c, b) => c.throughput.rps / b.throughput.rps,
+        (c, b) => (c.throughput?.rps ?? NaN) / (b.throughput?.rps ?? NaN),
         (v) => v >= TARGETS.minThroughputVsBare,
       ),
       // The authenticated row against the unauthenticated one: what DPoP-bound tokens cost.
@@ -74,6 +85,13 @@ export function judge(scenarios) {
         c,
         (e, c) => e.latency.latencyMs.p50 - c.latency.latencyMs.p50,
         (v) => v <= TARGETS.maxAuthAddedP50Ms,
+      ),
+      // The attested row against the authenticated one: what an App Attest assertion costs.
+      attestAddedP50: verdict(
+        f,
+        e,
+        (f, e) => f.latency.latencyMs.p50 - e.latency.latencyMs.p50,
+        (v) => v <= TARGETS.maxAttestAddedP50Ms,
       ),
     };
   };
@@ -107,7 +125,7 @@ function table(rows) {
  */
 export function modeTable(scenarios, mode, connections) {
   const get = byId(scenarios, mode);
-  const [a, b, c, d, e] = [get('a'), get('b'), get('c'), get('d'), get('e')];
+  const [a, b, c, d, e, f] = [get('a'), get('b'), get('c'), get('d'), get('e'), get('f')];
   const header = [
     '',
     'p50 ms',
@@ -126,14 +144,16 @@ export function modeTable(scenarios, mode, connections) {
       continue;
     }
     const added = a === undefined ? null : m.latency.latencyMs.p50 - a.latency.latencyMs.p50;
-    const vsBare = b === undefined ? null : (100 * m.throughput.rps) / b.throughput.rps;
+    const rps = m.throughput?.rps;
+    const bareRps = b?.throughput?.rps;
+    const vsBare = rps === undefined || bareRps === undefined ? null : (100 * rps) / bareRps;
     rows.push([
       label,
       fixed(m.latency.latencyMs.p50, 3),
       fixed(m.latency.latencyMs.p99, 3),
-      fixed(m.throughput.rps, 0),
+      fixed(rps, 0),
       s.id === 'a' ? '—' : `${added !== null && added >= 0 ? '+' : ''}${fixed(added, 3)}`,
-      s.id === 'b' ? '—' : `${fixed(vsBare, 0)}%`,
+      s.id === 'b' || vsBare === null ? '—' : `${fixed(vsBare, 0)}%`,
       String(problems(m)),
     ]);
   }
@@ -141,6 +161,9 @@ export function modeTable(scenarios, mode, connections) {
     `${MODES[mode]}: latency at 1 connection, throughput at ${connections} connections`,
   ];
   lines.push(table(rows));
+  const sign = (/** @type {number} */ x, /** @type {number} */ y) =>
+    `${x - y >= 0 ? '+' : ''}${fixed(x - y, 3)} ms`;
+  const rpsOf = (/** @type {ModeResult} */ m) => m.throughput?.rps ?? NaN;
   if (c !== undefined && d !== undefined && a !== undefined) {
     const ratio = (/** @type {number} */ x, /** @type {number} */ y) => `${fixed(x / y, 2)}×`;
     const addedC = c.latency.latencyMs.p50 - a.latency.latencyMs.p50;
@@ -149,17 +172,27 @@ export function modeTable(scenarios, mode, connections) {
       `Rampart / Portkey: p50 ${ratio(c.latency.latencyMs.p50, d.latency.latencyMs.p50)}, ` +
         `p99 ${ratio(c.latency.latencyMs.p99, d.latency.latencyMs.p99)}, ` +
         `added p50 ${ratio(addedC, addedD)} (lower is better); ` +
-        `req/s ${ratio(c.throughput.rps, d.throughput.rps)} (higher is better)`,
+        `req/s ${ratio(rpsOf(c), rpsOf(d))} (higher is better)`,
     );
   }
   if (c !== undefined && e !== undefined) {
-    const added = (/** @type {number} */ x, /** @type {number} */ y) =>
-      `${x - y >= 0 ? '+' : ''}${fixed(x - y, 3)} ms`;
     lines.push(
       `DPoP token + proof, (e) over (c): ` +
-        `p50 ${added(e.latency.latencyMs.p50, c.latency.latencyMs.p50)}, ` +
-        `p99 ${added(e.latency.latencyMs.p99, c.latency.latencyMs.p99)}; ` +
-        `req/s ${fixed((100 * e.throughput.rps) / c.throughput.rps, 0)}% of (c)'s`,
+        `p50 ${sign(e.latency.latencyMs.p50, c.latency.latencyMs.p50)}, ` +
+        `p99 ${sign(e.latency.latencyMs.p99, c.latency.latencyMs.p99)}; ` +
+        `req/s ${fixed((100 * rpsOf(e)) / rpsOf(c), 0)}% of (c)'s`,
+    );
+  }
+  const attested = scenarios.find((s) => s.id === 'f');
+  if (e !== undefined && f !== undefined) {
+    const throughput =
+      f.throughput === undefined
+        ? `throughput not measured: ${attested?.throughputNotMeasured ?? 'no run'}`
+        : `req/s ${fixed((100 * rpsOf(f)) / rpsOf(e), 0)}% of (e)'s`;
+    lines.push(
+      `App Attest assertion, (f) over (e): ` +
+        `p50 ${sign(f.latency.latencyMs.p50, e.latency.latencyMs.p50)}, ` +
+        `p99 ${sign(f.latency.latencyMs.p99, e.latency.latencyMs.p99)}; ${throughput}`,
     );
   }
   return lines.join('\n');
@@ -180,6 +213,7 @@ export function targetLines(verdicts) {
       `  ${line(v.addedP50, `${MODES[mode]}: adds ${fixed(v.addedP50.value, 3)} ms p50 over (a), target ≤ ${TARGETS.maxAddedP50Ms} ms`)}`,
       `  ${line(v.throughputVsBare, `${MODES[mode]}: ${fixed(v.throughputVsBare.value === null ? null : 100 * v.throughputVsBare.value, 0)}% of (b)'s throughput, target ≥ ${100 * TARGETS.minThroughputVsBare}%`)}`,
       `  ${line(v.authAddedP50, `${MODES[mode]}: DPoP token + proof (e) adds ${fixed(v.authAddedP50.value, 3)} ms p50 over (c), target ≤ ${TARGETS.maxAuthAddedP50Ms} ms`)}`,
+      `  ${line(v.attestAddedP50, `${MODES[mode]}: App Attest assertion (f) adds ${fixed(v.attestAddedP50.value, 3)} ms p50 over (e), target ≤ ${TARGETS.maxAttestAddedP50Ms} ms`)}`,
     );
   }
   return out.join('\n');

@@ -16,7 +16,7 @@ const USAGE = `usage: node bench/gateway-overhead/run.js [options]
   --warmup S       warm-up seconds before each run, not measured (default 3; 1 with --quick)
   --connections N  connections for the throughput runs (default 32)
   --chunks N       SSE content chunks per streamed answer (default 8)
-  --only LIST      scenarios to run, e.g. a,c (default a,b,c,e,d)
+  --only LIST      scenarios to run, e.g. a,c (default a,b,c,e,f,d; f is compared with e)
   --quick          a fast smoke run
   --help`;
 
@@ -50,7 +50,7 @@ function options() {
     warmup: values.warmup === '0' ? 0 : positive(values.warmup, quick ? 1 : 3, 'warmup'),
     connections: Math.round(positive(values.connections, 32, 'connections')),
     chunks: Math.round(positive(values.chunks, 8, 'chunks')),
-    only: (values.only ?? 'a,b,c,e,d').split(',').map((id) => id.trim()),
+    only: (values.only ?? 'a,b,c,e,f,d').split(',').map((id) => id.trim()),
     quick,
   };
 }
@@ -77,7 +77,12 @@ const messageOf = (error) => (error instanceof Error ? error.message : String(er
  */
 async function prepare(scenario, chunks, stops) {
   /** @type {ScenarioResult} */
-  const result = { id: scenario.id, name: scenario.name, modes: {} };
+  const result = {
+    id: scenario.id,
+    name: scenario.name,
+    modes: {},
+    ...(scenario.latencyOnly === undefined ? {} : { throughputNotMeasured: scenario.latencyOnly }),
+  };
   const reason = scenario.unavailable();
   if (reason !== undefined) {
     log(`(${scenario.id}) ${scenario.name}: skipped, ${reason}`);
@@ -114,6 +119,7 @@ async function measureAll(prepared, opts) {
     ])) {
       for (const p of prepared) {
         if (p.target === undefined || p.result.failed !== undefined) continue;
+        if (kind === 'throughput' && p.result.throughputNotMeasured !== undefined) continue;
         log(`(${p.result.id}) ${p.result.name}: ${MODES[mode]}, ${connections} connection(s)…`);
         const run = {
           stream: mode === 'stream',
@@ -133,9 +139,9 @@ async function measureAll(prepared, opts) {
       }
     }
     for (const [p, { latency, throughput }] of runs) {
-      if (p.result.failed === undefined && latency && throughput) {
-        p.result.modes[mode] = { latency, throughput };
-      }
+      if (p.result.failed !== undefined || latency === undefined) continue;
+      if (throughput !== undefined) p.result.modes[mode] = { latency, throughput };
+      else if (p.result.throughputNotMeasured !== undefined) p.result.modes[mode] = { latency };
     }
   }
 }

@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_APP, createAppAttestCa, registerAppAttestKey } from './app-attest-client.js';
 import { startIdentity } from './dpop-client.js';
 import { CPU, atExit, spawnPinned, stopChild } from './procs.js';
 
@@ -15,6 +16,7 @@ const MOCK_MAIN = join(ROOT, 'packages/testkit/dist/main.js');
 const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.js', import.meta.url));
 const RAMPART_BIN = join(ROOT, 'packages/cli/bin/rampart.js');
 const RAMPART_DIST = join(ROOT, 'packages/cli/dist/main.js');
+const ATTESTED_SERVER = fileURLToPath(new URL('./attested-server.js', import.meta.url));
 const PORTKEY_MAIN = join(
   ROOT,
   'bench/peers/node_modules/@portkey-ai/gateway/build/start-server.js',
@@ -24,15 +26,19 @@ const CHAT_PATH = '/v1/chat/completions';
 /**
  * @typedef {{
  *   url: string, headers: Record<string, string>,
- *   dpop?: import('./dpop-client.js').DpopCredentials
- * }} Target  where requests go; with `dpop`, each request carries the token and a fresh proof
+ *   dpop?: import('./dpop-client.js').DpopCredentials,
+ *   appAttest?: import('./app-attest-client.js').AppAttestCredentials
+ * }} Target  where requests go; with `dpop`, each request carries the token and a fresh proof;
+ *   with `appAttest` too, an App Attest assertion (its `nextCounter` advances as requests are
+ *   signed: see reserveCounters)
  * @typedef {{ name: string, command: string, pid?: number, stop: () => Promise<void> }} Running
  * @typedef {{ mockPort: number, chunks: number, nodeArgs?: string[] }} Context
  *   nodeArgs: Node options for Rampart (cpu.js profiles it with --cpu-prof)
  * @typedef {{
  *   id: string, name: string, unavailable: () => string | undefined,
- *   start: (ctx: Context) => Promise<Running & { target: Target }>
- * }} Scenario
+ *   start: (ctx: Context) => Promise<Running & { target: Target }>,
+ *   latencyOnly?: string
+ * }} Scenario  latencyOnly: why it has no throughput run (measured at 1 connection only)
  */
 
 /** @type {readonly Scenario[]} */
@@ -92,6 +98,14 @@ export const SCENARIOS = [
     },
   },
   {
+    // After (e), which it is compared with.
+    id: 'f',
+    name: 'Rampart, DPoP + App Attest assertion',
+    unavailable: rampartUnavailable,
+    latencyOnly: "one device's assertions are ordered by their counter",
+    start: ({ mockPort, nodeArgs }) => startAttestedRampart(mockPort, nodeArgs),
+  },
+  {
     id: 'd',
     name: 'Portkey gateway 1.15.2',
     unavailable: () =>
@@ -115,21 +129,63 @@ function rampartUnavailable() {
 }
 
 /**
- * `rampart serve` in front of the mock; with an issuer, `/v1` requires its tokens.
+ * The (e) device plus an App Attest key registered with a gateway that requires App Attest on
+ * `/v1` and trusts only the mock CA's root (attested-server.js).
+ * @param {number} mockPort
+ * @param {string[] | undefined} nodeArgs
+ * @returns {Promise<Running & { target: Target }>}
+ */
+async function startAttestedRampart(mockPort, nodeArgs) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const { issuer, credentials } = await startIdentity(`${origin}${CHAT_PATH}`);
+  try {
+    const ca = await createAppAttestCa();
+    const server = await startRampart(mockPort, {
+      port,
+      issuer,
+      appAttestRootPem: ca.rootPem,
+      ...(nodeArgs === undefined ? {} : { nodeArgs }),
+    });
+    const stop = () => server.stop().finally(() => issuer.close());
+    try {
+      const appAttest = await registerAppAttestKey(origin, credentials, ca);
+      return { ...server, stop, target: { ...server.target, dpop: credentials, appAttest } };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  } catch (error) {
+    await issuer.close();
+    throw error;
+  }
+}
+
+/**
+ * `rampart serve` in front of the mock; with an issuer, `/v1` requires its tokens; with an App
+ * Attest root, it is attested-server.js instead, requiring an App Attest assertion on `/v1`.
  * @param {number} mockPort
  * @param {{
- *   port?: number, issuer?: import('@rampart/testkit').MockIssuer, nodeArgs?: string[]
+ *   port?: number, issuer?: import('@rampart/testkit').MockIssuer, nodeArgs?: string[],
+ *   appAttestRootPem?: string
  * }} options
  * @returns {Promise<Running & { target: Target }>}
  */
-async function startRampart(mockPort, { port, issuer, nodeArgs = [] }) {
+async function startRampart(mockPort, { port, issuer, nodeArgs = [], appAttestRootPem }) {
   const listen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
   const removeDir = atExit(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'rampart.yaml');
-  writeFileSync(config, rampartConfig(mockPort, listen, issuer));
+  const attested = appAttestRootPem !== undefined;
+  writeFileSync(config, rampartConfig(mockPort, listen, issuer, attested));
   const env = { RAMPART_DATA_DIR: join(dir, 'data') };
-  const args = [...nodeArgs, RAMPART_BIN, 'serve', '--config', config];
+  let main = [RAMPART_BIN, 'serve', '--config', config];
+  if (attested) {
+    const rootFile = join(dir, 'app-attest-root.pem');
+    writeFileSync(rootFile, appAttestRootPem);
+    main = [ATTESTED_SERVER, '--config', config, '--app-attest-root', rootFile];
+  }
+  const args = [...nodeArgs, ...main];
   try {
     const server = await startServer('rampart', args, listen, env);
     const stop = () => server.stop().finally(removeDir);
@@ -157,8 +213,10 @@ export async function startMock(chunks) {
  * @param {number} mockPort
  * @param {number} port
  * @param {import('@rampart/testkit').MockIssuer} [issuer]
+ * @param {boolean} [attested] App Attest required on `/v1` (needs `issuer`: it binds to the
+ *   DPoP key)
  */
-function rampartConfig(mockPort, port, issuer) {
+function rampartConfig(mockPort, port, issuer, attested = false) {
   const auth =
     issuer === undefined
       ? // The unauthenticated row: authentication is on by default, so it is switched off.
@@ -181,6 +239,17 @@ function rampartConfig(mockPort, port, issuer) {
           '        aliases: [bench]',
           '        features: [stream]',
         ];
+  const attestation = attested
+    ? [
+        'attestation:',
+        '  appleAppAttest:',
+        `    teamId: ${BENCH_APP.teamId}`,
+        `    bundleIds: [${BENCH_APP.bundleId}]`,
+        '    environments: [development, production]',
+        '  policy:',
+        '    default: required',
+      ]
+    : [];
   return [
     'providers:',
     '  mock:',
@@ -198,6 +267,7 @@ function rampartConfig(mockPort, port, issuer) {
     // Stopping is not measured: no readiness grace period.
     '  drainDelayMs: 0',
     ...auth,
+    ...attestation,
     'log:',
     '  level: warn',
     '',
