@@ -240,6 +240,24 @@ describe('other caps', () => {
   });
 });
 
+describe('with request windows', () => {
+  it('a trimmed request admitted by a window says so beside its quota; refused by it, claims no change', async () => {
+    const { app, sent } = capsApp(
+      [{ name: 'trim', logprobs: 'strip' }],
+      [{ name: 'per-user', key: ['subject'], requests: 1, windowSeconds: 60 }],
+    );
+    const body = chatBody({ logprobs: true });
+    const admitted = await send(app, alice, { body });
+    expect(admitted.statusCode).toBe(200);
+    expect(admitted.headers['x-rampart-clamped']).toBe('logprobs');
+    expect(admitted.headers['ratelimit']).toMatch(/^"per-user";r=0/);
+    const limited = await send(app, alice, { body });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['x-rampart-clamped']).toBeUndefined();
+    expect(sent).toHaveLength(1);
+  });
+});
+
 describe('embeddings', () => {
   it('are unaffected by caps that apply to every alias', async () => {
     const { app, sent } = capsApp([

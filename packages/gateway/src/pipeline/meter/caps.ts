@@ -16,13 +16,13 @@ const STRICTNESS: Record<LogprobsPolicy, number> = { allow: 0, strip: 1, refuse:
  * value wins: the smallest number, the strictest logprobs policy. A request beyond a cap is
  * refused with 400 `meter.cap_exceeded` (the parameter and the cap named) or, for logprobs,
  * `meter.logprobs_forbidden`; one the config says to trim is changed in `exchange.upstreamBody`
- * only (what authorize judged stays as the client sent it), and the answer names each changed
- * parameter in `x-rampart-clamped`. Throws before changing anything it refuses.
+ * only (what authorize judged stays as the client sent it). Returns the parameters it changed,
+ * for `announceClamped` once the request is admitted.
  */
-export function enforceCaps(caps: readonly MeterCapConfig[], exchange: Exchange): void {
-  if (exchange.request?.kind !== 'chat' || exchange.upstreamBody === undefined) return;
+export function enforceCaps(caps: readonly MeterCapConfig[], exchange: Exchange): string[] {
+  if (exchange.request?.kind !== 'chat' || exchange.upstreamBody === undefined) return [];
   const applicable = caps.filter((cap) => limitApplies(cap, exchange));
-  if (applicable.length === 0) return;
+  if (applicable.length === 0) return [];
   const body = exchange.request.body;
   const upstream = { ...exchange.upstreamBody };
   const clamped: string[] = [];
@@ -88,12 +88,17 @@ export function enforceCaps(caps: readonly MeterCapConfig[], exchange: Exchange)
   }
 
   exchange.upstreamBody = upstream;
-  if (clamped.length > 0) {
-    exchange.responseHeaders = {
-      ...exchange.responseHeaders,
-      [CLAMPED_HEADER]: clamped.join(', '),
-    };
-  }
+  return clamped;
+}
+
+/**
+ * Tells the client which parameters were changed on the way upstream (`x-rampart-clamped`,
+ * e.g. `logprobs, max_tokens`). Called only for an admitted request: a refusal by a later limit
+ * must not claim a change to a request that was never sent.
+ */
+export function announceClamped(exchange: Exchange, clamped: readonly string[]): void {
+  if (clamped.length === 0) return;
+  exchange.responseHeaders = { ...exchange.responseHeaders, [CLAMPED_HEADER]: clamped.join(', ') };
 }
 
 type NumericCap = 'n' | 'maxTools' | 'maxPromptChars' | 'topLogprobs';

@@ -7,7 +7,7 @@ import type { GatewayMetrics } from '../../monitor/metrics.js';
 import type { RedisConnection } from '../../redis/index.js';
 import type { Exchange } from '../exchange.js';
 import type { Stage } from '../stage.js';
-import { enforceCaps } from './caps.js';
+import { announceClamped, enforceCaps } from './caps.js';
 import { rateLimitHeaders, tightest, type LimitState } from './headers.js';
 import { counterKey, limitApplies, type MeteredRequest } from './keys.js';
 import { meterDecisions, type MeterOutcome } from './metrics.js';
@@ -63,7 +63,7 @@ export function meterStage(deps: MeterDeps): Stage {
     return {
       name: 'meter',
       body(exchange) {
-        enforceCaps(caps, exchange);
+        announceClamped(exchange, enforceCaps(caps, exchange));
       },
     };
   }
@@ -222,11 +222,15 @@ export function meterStage(deps: MeterDeps): Stage {
     body(exchange, request) {
       if (exchange.endpoint !== 'chat' && exchange.endpoint !== 'embeddings') return;
       // Caps first: a request refused for what it asks for is not counted against a window.
-      if (caps.length > 0) enforceCaps(caps, exchange);
+      const clamped = caps.length > 0 ? enforceCaps(caps, exchange) : [];
       const applicable = limits.filter((limit) => limitApplies(limit.config, exchange));
-      if (applicable.length === 0) return;
+      if (applicable.length === 0) {
+        announceClamped(exchange, clamped);
+        return;
+      }
       // Synchronous when nothing applies: no promise on the path of an unmetered request.
-      return meter(exchange, request, applicable);
+      if (clamped.length === 0) return meter(exchange, request, applicable);
+      return meter(exchange, request, applicable).then(() => announceClamped(exchange, clamped));
     },
 
     done(exchange) {
