@@ -361,6 +361,16 @@ export const GATEWAY_ERRORS = {
     title: 'Rate limiting unavailable',
     doc: 'The counter store (Redis) could not answer, and the limit fails closed (`failOpen: false`, the default), so the request was not admitted unchecked. Retry shortly; operators see `rampart_meter_decisions_total{outcome="unavailable"}`.',
   },
+  'meter.cap_exceeded': {
+    status: 400,
+    title: 'Request beyond a cap',
+    doc: 'The request asks for more than a cap of `meter.caps` allows this caller on this model: `max_tokens` or `max_completion_tokens` (when the cap refuses rather than clamps), `n`, `top_logprobs`, `tools` (tool and function definitions together) or `messages` (characters of prompt text; 400 as OpenAI answers an over-long prompt). `parameter` names it, `max` the most allowed, `cap` the cap. Ask for less and retry.',
+  },
+  'meter.logprobs_forbidden': {
+    status: 400,
+    title: 'Log probabilities not available',
+    doc: 'The request asks for log probabilities (`logprobs: true` or `top_logprobs`) and a cap of `meter.caps` refuses them for this caller on this model (they make the model cheaper to copy); `cap` names it. Send the request without them.',
+  },
   'model.unknown_alias': {
     status: 404,
     title: 'Unknown model',

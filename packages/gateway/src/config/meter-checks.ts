@@ -75,5 +75,77 @@ export function findMeterProblems(config: ParsedConfig): ConfigProblem[] {
       }
     }
   });
+  problems.push(...findCapProblems(config));
+  return problems;
+}
+
+/** The settings that make a cap cap something. */
+const CAP_SETTINGS = [
+  'maxTokens',
+  'n',
+  'maxPromptChars',
+  'maxTools',
+  'logprobs',
+  'topLogprobs',
+] as const;
+
+/**
+ * Caps that cannot mean what they say: one capping nothing, a duplicate name, `clamp` without
+ * `maxTokens`, a `top_logprobs` bound where log probabilities are refused or stripped anyway,
+ * roles on an anonymous `/v1` (never applies), an alias no chat model has (never applies).
+ */
+function findCapProblems(config: ParsedConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const chatModels = Object.entries(config.models)
+    .filter(([, model]) => model.kind !== 'embeddings')
+    .map(([alias]) => alias);
+  const anyModels = Object.keys(config.models).length > 0;
+  config.meter.caps.forEach((cap, index) => {
+    const at = `meter.caps[${index}]`;
+    if (!CAP_SETTINGS.some((setting) => cap[setting] !== undefined)) {
+      problems.push({
+        key: at,
+        message: `cap "${cap.name}" caps nothing. Fix: set at least one of ${CAP_SETTINGS.join(', ')}`,
+      });
+    }
+    if (seen.has(cap.name)) {
+      problems.push({
+        key: `${at}.name`,
+        message: `"${cap.name}" names two caps. Fix: give each cap its own name`,
+      });
+    }
+    seen.add(cap.name);
+    if (cap.overMaxTokens === 'clamp' && cap.maxTokens === undefined) {
+      problems.push({
+        key: `${at}.overMaxTokens`,
+        message: `cap "${cap.name}" clamps max_tokens but sets no maxTokens to clamp to. Fix: set maxTokens, or remove overMaxTokens`,
+      });
+    }
+    if (cap.topLogprobs !== undefined && (cap.logprobs === 'refuse' || cap.logprobs === 'strip')) {
+      problems.push({
+        key: `${at}.topLogprobs`,
+        message: `cap "${cap.name}" bounds top_logprobs while logprobs is ${cap.logprobs}, so the bound never applies. Fix: remove topLogprobs, or set logprobs: allow`,
+      });
+    }
+    if (config.auth.mode === 'none' && cap.roles !== undefined) {
+      problems.push({
+        key: `${at}.roles`,
+        message:
+          'applies by role while auth.mode is none: an anonymous request has no role, so the cap would never apply. Fix: turn authentication on or remove roles',
+      });
+    }
+    if (anyModels) {
+      for (const alias of cap.aliases ?? []) {
+        if (!chatModels.includes(alias)) {
+          const embeddings = Object.hasOwn(config.models, alias);
+          problems.push({
+            key: `${at}.aliases`,
+            message: `names model alias "${alias}", which ${embeddings ? 'serves embeddings (caps apply to chat only)' : `is not configured${suggestName(alias, chatModels)}`}. Fix: use one of the chat models (${chatModels.join(', ')})`,
+          });
+        }
+      }
+    }
+  });
   return problems;
 }

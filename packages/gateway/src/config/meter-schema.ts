@@ -88,10 +88,81 @@ export const meterLimitSchema = z.strictObject({
 
 export type MeterLimitConfig = z.output<typeof meterLimitSchema>;
 
+/** What a cap does with `logprobs` / `top_logprobs`; the strictest of the caps that apply wins. */
+export const LOGPROBS_POLICIES = ['allow', 'strip', 'refuse'] as const;
+export type LogprobsPolicy = (typeof LOGPROBS_POLICIES)[number];
+
+export const meterCapSchema = z.strictObject({
+  name: limitName.meta({
+    description:
+      'Unique name of the cap: the `cap` member of a `meter.cap_exceeded` or `meter.logprobs_forbidden` problem.',
+  }),
+  roles: z.array(name).min(1).optional().meta({
+    description:
+      'Applies only to callers holding at least one of these roles. Unset: every caller. Needs authentication on.',
+    defaultText: 'unset (every caller)',
+  }),
+  aliases: z.array(name).min(1).optional().meta({
+    description:
+      'Applies only to requests for these chat model aliases (keys of `models`). Unset: every chat alias. Caps never apply to `/v1/embeddings`.',
+    defaultText: 'unset (every chat alias)',
+  }),
+  attestation: z.enum(['any', 'attested', 'unattested']).default('any').meta({
+    description:
+      "Applies by the attest stage's finding, as for `meter.limits`: `attested`, `unattested` (anything short of attested) or `any`.",
+  }),
+  maxTokens: z.number().int().min(1).max(10_000_000).optional().meta({
+    description:
+      'The most output tokens one request may ask for, in `max_tokens` and in `max_completion_tokens`. Beyond it the request is refused (`overMaxTokens: refuse`) or the value sent upstream is lowered to it (`clamp`). A request that names neither gets this cap set upstream (in `capParameter`), so no request generates without bound; both are announced in `x-rampart-clamped`.',
+    defaultText: 'unset (no cap)',
+  }),
+  overMaxTokens: z.enum(['refuse', 'clamp']).default('refuse').meta({
+    description:
+      '`refuse` (400 `meter.cap_exceeded` naming the parameter) or `clamp` (sent upstream as `maxTokens`, the answer carries `x-rampart-clamped`) for a request above `maxTokens`.',
+  }),
+  capParameter: z
+    .enum(['max_completion_tokens', 'max_tokens'])
+    .default('max_completion_tokens')
+    .meta({
+      description:
+        'Which parameter carries `maxTokens` upstream when the client named neither. `max_completion_tokens` suits OpenAI (its reasoning models refuse `max_tokens`) and the Anthropic adapter; choose `max_tokens` for an OpenAI-compatible server that reads only that one (it would ignore the other, leaving the request unbounded).',
+    }),
+  n: z.number().int().min(1).max(128).optional().meta({
+    description: 'The most choices (`n`, 1 when absent) one request may ask for; beyond: refused.',
+    defaultText: 'unset (no cap)',
+  }),
+  maxPromptChars: z.number().int().min(1).max(100_000_000).optional().meta({
+    description:
+      'The most characters (UTF-16 code units) of text the messages may carry: string `content`, the `text` of content parts and the `arguments` of tool calls (images and audio are not counted). Characters, not tokens: about four per token for English text. Beyond: 400 `meter.cap_exceeded` naming `messages`, as OpenAI answers an over-long prompt.',
+    defaultText: 'unset (no cap)',
+  }),
+  maxTools: z.number().int().min(0).max(256).optional().meta({
+    description:
+      'The most tool and function definitions (`tools` plus `functions`) one request may carry; beyond: refused. 0 allows none.',
+    defaultText: 'unset (no cap)',
+  }),
+  logprobs: z.enum(LOGPROBS_POLICIES).optional().meta({
+    description:
+      'A request asking for log probabilities (`logprobs: true` or any `top_logprobs`): `allow`, `strip` (both removed from what is sent upstream, announced in `x-rampart-clamped`) or `refuse` (400 `meter.logprobs_forbidden`). Log probabilities make a model far cheaper to copy. The strictest of the caps that apply wins.',
+    defaultText: 'unset (allow)',
+  }),
+  topLogprobs: z.number().int().min(0).max(20).optional().meta({
+    description:
+      'The most `top_logprobs` a request may ask for where log probabilities are allowed; beyond: refused.',
+    defaultText: 'unset (no cap)',
+  }),
+});
+
+export type MeterCapConfig = z.output<typeof meterCapSchema>;
+
 export const meterSchema = z.strictObject({
   limits: z.array(meterLimitSchema).max(64).default([]).meta({
     description:
       'Named limits on `/v1/chat/completions` and `/v1/embeddings`, each a request window (`requests` + `windowSeconds`) or a stream concurrency limit (`concurrentStreams`). A request must pass every limit that applies to it. Counters live in memory, or in Redis (shared by replicas) when `redis.url` is set. Empty (the default): nothing is limited.',
+  }),
+  caps: z.array(meterCapSchema).max(64).default([]).meta({
+    description:
+      'Caps on what one chat request may ask for (`max_tokens`, `n`, prompt length, tools, `logprobs`), per model alias, role and attestation state. Every cap that applies to a request applies, so the strictest value of each wins. Checked before `limits`. Empty (the default): no caps.',
   }),
   streamLeaseSeconds: z.number().int().min(10).max(3_600).default(60).meta({
     description:

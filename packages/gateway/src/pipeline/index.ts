@@ -47,6 +47,7 @@ export interface PipelineDeps {
  *   3. attest        App Attest, App Check, Play Integrity, key attestation — here
  *   4. authorize     roles and policy (listed before parse: see authorize) — here
  *   5. meter         request windows, stream concurrency (after parse: keys on the alias) — here;
+ *                    request caps per alias and role                      — here;
  *                    token windows and money budgets                     — abuse-control issue
  *   6. guard-input   injection, PII, secrets, canaries                   — guardrails issue
  *   7. proxy         the upstream call, JSON and SSE                      — here

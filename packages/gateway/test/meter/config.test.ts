@@ -28,7 +28,7 @@ const window = { name: 'per-user', key: ['subject'], requests: 60, windowSeconds
 
 describe('meter configuration', () => {
   it('is empty by default: nothing is limited', () => {
-    expect(validateConfig({}).meter).toEqual({ limits: [], streamLeaseSeconds: 60 });
+    expect(validateConfig({}).meter).toEqual({ limits: [], caps: [], streamLeaseSeconds: 60 });
   });
 
   it('accepts request windows and stream limits with filters, defaulting attestation and failOpen', () => {

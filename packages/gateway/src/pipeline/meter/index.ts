@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../../monitor/metrics.js';
 import type { RedisConnection } from '../../redis/index.js';
 import type { Exchange } from '../exchange.js';
 import type { Stage } from '../stage.js';
+import { announceClamped, enforceCaps } from './caps.js';
 import { rateLimitHeaders, tightest, type LimitState } from './headers.js';
 import { counterKey, limitApplies, type MeteredRequest } from './keys.js';
 import { meterDecisions, type MeterOutcome } from './metrics.js';
@@ -52,11 +53,20 @@ const STREAM_RETRY_SECONDS = 1;
  * the limit says `failOpen`, in which case the request passes, logged at warn and counted. A
  * stream slot is taken in `body` and given back in `done`, which runs exactly once per
  * exchange however it ends (complete, refused later, upstream error, client gone).
- * Without limits the stage has no phase.
+ * Before any limit, `meter.caps` bound what one chat request may ask for (caps.ts): refused
+ * with 400, or trimmed in the body sent upstream. Without limits or caps the stage has no phase.
  */
 export function meterStage(deps: MeterDeps): Stage {
-  const { limits: configured, streamLeaseSeconds } = deps.config.meter;
-  if (configured.length === 0) return { name: 'meter' };
+  const { limits: configured, caps, streamLeaseSeconds } = deps.config.meter;
+  if (configured.length === 0) {
+    if (caps.length === 0) return { name: 'meter' };
+    return {
+      name: 'meter',
+      body(exchange) {
+        announceClamped(exchange, enforceCaps(caps, exchange));
+      },
+    };
+  }
   const client = deps.redis?.client;
   const limits: Limit[] = configured.map((config) => {
     if (config.concurrentStreams === undefined) {
@@ -211,10 +221,16 @@ export function meterStage(deps: MeterDeps): Stage {
 
     body(exchange, request) {
       if (exchange.endpoint !== 'chat' && exchange.endpoint !== 'embeddings') return;
+      // Caps first: a request refused for what it asks for is not counted against a window.
+      const clamped = caps.length > 0 ? enforceCaps(caps, exchange) : [];
       const applicable = limits.filter((limit) => limitApplies(limit.config, exchange));
-      if (applicable.length === 0) return;
+      if (applicable.length === 0) {
+        announceClamped(exchange, clamped);
+        return;
+      }
       // Synchronous when nothing applies: no promise on the path of an unmetered request.
-      return meter(exchange, request, applicable);
+      if (clamped.length === 0) return meter(exchange, request, applicable);
+      return meter(exchange, request, applicable).then(() => announceClamped(exchange, clamped));
     },
 
     done(exchange) {

@@ -48,8 +48,11 @@ export function counterKey(
   return createHash('sha256').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
 }
 
-/** Whether a limit applies to this request: its role, attestation and alias filters. */
-export function limitApplies(limit: MeterLimitConfig, exchange: Exchange): boolean {
+/** Whether a limit (or a cap) applies to this request: its role, attestation and alias filters. */
+export function limitApplies(
+  limit: Pick<MeterLimitConfig, 'roles' | 'attestation' | 'aliases'>,
+  exchange: Exchange,
+): boolean {
   if (limit.roles !== undefined) {
     const roles = exchange.principal?.roles ?? [];
     if (!limit.roles.some((role) => roles.includes(role))) return false;
