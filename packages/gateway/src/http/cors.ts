@@ -1,7 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { gatewayError } from '../errors.js';
 
-const ALLOWED_HEADERS = 'authorization, content-type, dpop, x-request-id';
+// Attestation evidence travels in its own headers (attestation/): App Check exists for web apps.
+const ALLOWED_HEADERS =
+  'authorization, content-type, dpop, x-request-id, x-firebase-appcheck, rampart-app-attest';
+/** What a browser client must read: the challenge and DPoP nonce to retry (RFC 9449 section 9),
+ * the rate-limit state to back off (meter), and what the gateway changed in the request. */
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'retry-after',
+  'www-authenticate',
+  'dpop-nonce',
+  'ratelimit',
+  'ratelimit-policy',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-rampart-clamped',
+].join(', ');
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 
 /**
@@ -29,11 +45,7 @@ export function installCors(
     }
     reply.header('access-control-allow-origin', origin);
     reply.header('vary', 'Origin');
-    // A browser client must read the challenge and the DPoP nonce to retry (RFC 9449 section 9).
-    reply.header(
-      'access-control-expose-headers',
-      'x-request-id, retry-after, www-authenticate, dpop-nonce',
-    );
+    reply.header('access-control-expose-headers', EXPOSED_HEADERS);
     if (request.method === 'OPTIONS') {
       reply.header('access-control-allow-methods', ALLOWED_METHODS);
       reply.header('access-control-allow-headers', ALLOWED_HEADERS);

@@ -87,6 +87,10 @@ describe('operations', () => {
     // A browser DPoP client reads the challenge and the server nonce to retry.
     expect(preflight.headers.get('access-control-expose-headers')).toContain('www-authenticate');
     expect(preflight.headers.get('access-control-expose-headers')).toContain('dpop-nonce');
+    // The meter's state and changes are readable by a browser client too.
+    expect(preflight.headers.get('access-control-expose-headers')).toContain('ratelimit-policy');
+    expect(preflight.headers.get('access-control-expose-headers')).toContain('x-rampart-clamped');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-firebase-appcheck');
     const denied = await h.post('/v1/chat/completions', hello('chat'), {
       origin: 'https://evil.example',
     });
