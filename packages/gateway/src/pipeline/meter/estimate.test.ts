@@ -101,8 +101,8 @@ describe('token estimate', () => {
           const estimate = estimateTokens(request, upstream, 100);
           const chars = texts.reduce((sum, text) => sum + text.length, 0);
           expect(Number.isSafeInteger(estimate.totalTokens)).toBe(true);
-          // No text yields more tokens than characters (plus the per-message overhead).
-          expect(estimate.promptTokens).toBeLessThanOrEqual(chars + 4 * texts.length);
+          // No text yields more tokens than UTF-8 bytes: at most 3 per UTF-16 code unit.
+          expect(estimate.promptTokens).toBeLessThanOrEqual(3 * chars + 4 * texts.length);
           expect(estimate.outputTokens).toBe(maxTokens ?? 100);
         },
       ),
