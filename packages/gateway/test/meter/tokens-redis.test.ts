@@ -40,7 +40,10 @@ describeWithRedis('token windows on Redis', (url, prefix) => {
   });
   afterAll(() => alice.close());
 
-  async function replica(provider: Provider, limit = LIMIT): Promise<PipelineTestApp> {
+  async function replica(
+    provider: Provider,
+    limit: Record<string, unknown> = LIMIT,
+  ): Promise<PipelineTestApp & { redis: RedisConnection }> {
     const settings = validateConfig({ redis: { url, keyPrefix: prefix } }).redis;
     const connection = await openRedis({ ...settings, url });
     connections.push(connection);
@@ -51,7 +54,7 @@ describeWithRedis('token windows on Redis', (url, prefix) => {
       stages: (deps) => gatewayStages({ ...deps, redis: connection }),
     });
     apps.push(app);
-    return app;
+    return Object.assign(app, { redis: connection });
   }
 
   /** The tokens alice's window holds, read from Redis on a connection of the test's own. */
@@ -137,5 +140,53 @@ describeWithRedis('token windows on Redis', (url, prefix) => {
     }
     const last = await send(two);
     expect(last.headers['x-ratelimit-remaining-tokens']).toBe(String(QUOTA - 20 * 12 - ESTIMATE));
+  });
+
+  it('Redis gone: a token window fails closed with 503 before the upstream, a failOpen one admits and counts', async () => {
+    const provider = stubProvider();
+    const closed = await replica(provider, { ...LIMIT, name: 'tokens-strict' });
+    const open = await replica(provider, { ...LIMIT, name: 'tokens-lenient', failOpen: true });
+    for (const app of [closed, open]) await app.redis.close();
+
+    const refused = await send(closed);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json<Record<string, unknown>>()).toMatchObject({ code: 'meter.unavailable' });
+    expect(provider.sent).toHaveLength(0);
+
+    const admitted = await send(open);
+    expect(admitted.statusCode).toBe(200);
+    expect(provider.sent).toHaveLength(1);
+    expect(open.logs()).toContain('"limit":"tokens-lenient"');
+    expect(await open.metrics.registry.metrics()).toContain(
+      'rampart_meter_decisions_total{limit="tokens-lenient",outcome="fail_open"} 1',
+    );
+  });
+
+  it('a charge that cannot be settled because Redis went away is logged, and the answer is whole', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const provider = stubProvider({
+      json: async (body) => {
+        await gate;
+        return {
+          body: {
+            id: 'x',
+            object: 'chat.completion',
+            model: body['model'],
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }],
+          },
+          usage: { promptTokens: 5, completionTokens: 5, totalTokens: 10 },
+        };
+      },
+    });
+    const app = await replica(provider, { ...LIMIT, name: 'tokens-settle' });
+    const pending = send(app);
+    await vi.waitFor(() => expect(provider.sent).toHaveLength(1));
+    await app.redis.close();
+    release();
+    const response = await pending;
+    expect(response.statusCode).toBe(200);
+    expect(response.json<Record<string, unknown>>()).toMatchObject({ object: 'chat.completion' });
+    await vi.waitFor(() => expect(app.logs()).toContain('could not settle a token charge'));
   });
 });
