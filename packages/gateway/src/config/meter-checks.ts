@@ -15,23 +15,31 @@ export function findMeterProblems(config: ParsedConfig): ConfigProblem[] {
   const models = Object.keys(config.models);
   config.meter.limits.forEach((limit, index) => {
     const at = `meter.limits[${index}]`;
-    const window = limit.requests !== undefined || limit.windowSeconds !== undefined;
-    const streams = limit.concurrentStreams !== undefined;
-    if (window && streams) {
+    const kinds = [
+      limit.requests !== undefined ? 'requests' : undefined,
+      limit.tokens !== undefined ? 'tokens' : undefined,
+      limit.concurrentStreams !== undefined ? 'concurrentStreams' : undefined,
+    ].filter((kind) => kind !== undefined);
+    const windowed = limit.requests !== undefined || limit.tokens !== undefined;
+    if (kinds.length > 1) {
       problems.push({
         key: at,
-        message: `limit "${limit.name}" sets both a request window and concurrentStreams. Fix: split it into two limits, one with requests and windowSeconds, one with concurrentStreams`,
+        message: `limit "${limit.name}" sets ${kinds.join(' and ')}. Fix: split it into one limit per kind (requests, tokens or concurrentStreams)`,
       });
-    } else if (!window && !streams) {
+    } else if (kinds.length === 0) {
       problems.push({
         key: at,
-        message: `limit "${limit.name}" limits nothing. Fix: set requests and windowSeconds (a request window) or concurrentStreams`,
+        message: `limit "${limit.name}" limits nothing. Fix: set requests and windowSeconds (a request window), tokens and windowSeconds (a token window) or concurrentStreams`,
       });
-    } else if (window && (limit.requests === undefined || limit.windowSeconds === undefined)) {
-      const missing = limit.requests === undefined ? 'requests' : 'windowSeconds';
+    } else if (windowed && limit.windowSeconds === undefined) {
       problems.push({
-        key: `${at}.${missing}`,
-        message: `limit "${limit.name}" has a request window without ${missing}. Fix: set both requests and windowSeconds`,
+        key: `${at}.windowSeconds`,
+        message: `limit "${limit.name}" has a ${kinds[0] === 'tokens' ? 'token' : 'request'} window without windowSeconds. Fix: set windowSeconds`,
+      });
+    } else if (!windowed && limit.windowSeconds !== undefined) {
+      problems.push({
+        key: `${at}.windowSeconds`,
+        message: `limit "${limit.name}" sets windowSeconds on a concurrency limit, which has no window. Fix: remove windowSeconds, or make it a window with requests or tokens`,
       });
     }
     if (seen.has(limit.name)) {

@@ -3,9 +3,9 @@ import './meta.js';
 
 /**
  * The `meter` section: named limits the meter stage enforces on `/v1/chat/completions` and
- * `/v1/embeddings` (pipeline/meter/). Each limit is either a request window (`requests` per
- * `windowSeconds`) or a cap on the streams a key may hold open at once (`concurrentStreams`),
- * counted per key: the values the request has for the parts named in `key`. Empty by default:
+ * `/v1/embeddings` (pipeline/meter/). Each limit is a request window (`requests` per
+ * `windowSeconds`), a token window (`tokens` per `windowSeconds`) or a cap on the streams a key
+ * may hold open at once (`concurrentStreams`), counted per key: the values the request has for the parts named in `key`. Empty by default:
  * nothing is limited until the operator says what to limit.
  *
  * Cross-field rules (exactly one kind per limit, unique names, keys that need authentication,
@@ -47,7 +47,12 @@ export const meterLimitSchema = z.strictObject({
   }),
   requests: z.number().int().min(1).max(1_000_000_000).optional().meta({
     description:
-      'A request window: at most this many requests per key in each fixed window of `windowSeconds` (429 `meter.rate_limited` beyond). Every request the limit applies to counts, refused ones included. Set with `windowSeconds`; not with `concurrentStreams`.',
+      'A request window: at most this many requests per key in each fixed window of `windowSeconds` (429 `meter.rate_limited` beyond). Every request the limit applies to counts, refused ones included. Set with `windowSeconds`; not with `tokens` or `concurrentStreams`.',
+    defaultText: 'unset',
+  }),
+  tokens: z.number().int().min(1).max(1_000_000_000_000).optional().meta({
+    description:
+      "A token window: at most this many tokens (prompt plus output, as the upstream counts them) per key in each fixed window of `windowSeconds`. A request's tokens are estimated before the upstream call (prompt counted with a tokenizer plus its output allowance, `meter.defaultOutputTokens` when it names none) and refused with 429 `meter.rate_limited` when the estimate does not fit; once the exchange ends the charge is corrected to the upstream's reported usage. Set with `windowSeconds`; not with `requests` or `concurrentStreams`.",
     defaultText: 'unset',
   }),
   windowSeconds: z
@@ -58,12 +63,12 @@ export const meterLimitSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        'Length of the request window in seconds (1 s to 31 days). Windows are fixed, starting at the first request of a key: docs/abuse-control.md says what that allows.',
+        'Length of the request or token window in seconds (1 s to 31 days). Windows are fixed, starting at the first request of a key: docs/abuse-control.md says what that allows.',
       defaultText: 'unset',
     }),
   concurrentStreams: z.number().int().min(1).max(1_000_000).optional().meta({
     description:
-      'A concurrency limit: at most this many streamed chat requests (`stream: true`) open at once per key (429 `meter.concurrency_limited` beyond). A slot is taken when the stream is admitted and given back once when the exchange ends, however it ends. Requests that do not stream are not counted. Not with `requests`.',
+      'A concurrency limit: at most this many streamed chat requests (`stream: true`) open at once per key (429 `meter.concurrency_limited` beyond). A slot is taken when the stream is admitted and given back once when the exchange ends, however it ends. Requests that do not stream are not counted. Not with `requests` or `tokens`.',
     defaultText: 'unset',
   }),
   roles: z.array(name).min(1).optional().meta({
@@ -158,11 +163,15 @@ export type MeterCapConfig = z.output<typeof meterCapSchema>;
 export const meterSchema = z.strictObject({
   limits: z.array(meterLimitSchema).max(64).default([]).meta({
     description:
-      'Named limits on `/v1/chat/completions` and `/v1/embeddings`, each a request window (`requests` + `windowSeconds`) or a stream concurrency limit (`concurrentStreams`). A request must pass every limit that applies to it. Counters live in memory, or in Redis (shared by replicas) when `redis.url` is set. Empty (the default): nothing is limited.',
+      'Named limits on `/v1/chat/completions` and `/v1/embeddings`, each a request window (`requests` + `windowSeconds`), a token window (`tokens` + `windowSeconds`) or a stream concurrency limit (`concurrentStreams`). A request must pass every limit that applies to it. Counters live in memory, or in Redis (shared by replicas) when `redis.url` is set. Empty (the default): nothing is limited.',
   }),
   caps: z.array(meterCapSchema).max(64).default([]).meta({
     description:
       'Caps on what one chat request may ask for (`max_tokens`, `n`, prompt length, tools, `logprobs`), per model alias, role and attestation state. Every cap that applies to a request applies, so the strictest value of each wins. Checked before `limits`. Empty (the default): no caps.',
+  }),
+  defaultOutputTokens: z.number().int().min(1).max(10_000_000).default(4096).meta({
+    description:
+      "The output tokens a token window charges up front for a chat request that names neither `max_tokens` nor `max_completion_tokens` (after `meter.caps`, which may set one). Corrected to the upstream's reported usage once the exchange ends; a request whose answer is longer is charged the difference then, so a value below the models' real output only lets in-flight requests overspend more.",
   }),
   streamLeaseSeconds: z.number().int().min(10).max(3_600).default(60).meta({
     description:

@@ -16,6 +16,9 @@ const EXPOSED_HEADERS = [
   'x-ratelimit-limit-requests',
   'x-ratelimit-remaining-requests',
   'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
   'x-rampart-clamped',
 ].join(', ');
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';

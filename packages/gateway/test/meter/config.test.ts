@@ -28,7 +28,12 @@ const window = { name: 'per-user', key: ['subject'], requests: 60, windowSeconds
 
 describe('meter configuration', () => {
   it('is empty by default: nothing is limited', () => {
-    expect(validateConfig({}).meter).toEqual({ limits: [], caps: [], streamLeaseSeconds: 60 });
+    expect(validateConfig({}).meter).toEqual({
+      limits: [],
+      caps: [],
+      defaultOutputTokens: 4096,
+      streamLeaseSeconds: 60,
+    });
   });
 
   it('accepts request windows and stream limits with filters, defaulting attestation and failOpen', () => {
@@ -54,11 +59,26 @@ describe('meter configuration', () => {
   it('refuses a limit with both kinds, with neither, or with half a window', () => {
     const both = problems([{ ...window, concurrentStreams: 3 }]);
     expect(both[0]?.key).toBe('meter.limits[0]');
-    expect(both[0]?.message).toContain('Fix: split it into two limits');
+    expect(both[0]?.message).toContain('Fix: split it into one limit per kind');
     const neither = problems([{ name: 'x', key: ['ip'] }]);
     expect(neither[0]?.message).toContain('limits nothing');
     const half = problems([{ name: 'x', key: ['ip'], requests: 5 }]);
     expect(half[0]?.key).toBe('meter.limits[0].windowSeconds');
+  });
+
+  it('accepts a token window and refuses one without windowSeconds or mixed with another kind', () => {
+    const tokens = { name: 't', key: ['subject'], tokens: 10_000, windowSeconds: 60 };
+    expect(problems([tokens])).toEqual([]);
+    const half = problems([{ name: 't', key: ['subject'], tokens: 10_000 }]);
+    expect(half[0]?.key).toBe('meter.limits[0].windowSeconds');
+    expect(half[0]?.message).toContain('token window without windowSeconds');
+    const mixed = problems([{ ...tokens, requests: 5 }]);
+    expect(mixed[0]?.message).toContain('sets requests and tokens');
+    const streamsWindow = problems([
+      { name: 's', key: ['subject'], concurrentStreams: 2, windowSeconds: 60 },
+    ]);
+    expect(streamsWindow[0]?.key).toBe('meter.limits[0].windowSeconds');
+    expect(problems([{ ...tokens, tokens: 0 }])).not.toEqual([]);
   });
 
   it('refuses two limits of one name: they would share counters and metrics', () => {

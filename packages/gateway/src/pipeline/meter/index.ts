@@ -8,10 +8,12 @@ import type { RedisConnection } from '../../redis/index.js';
 import type { Exchange } from '../exchange.js';
 import type { Stage } from '../stage.js';
 import { announceClamped, enforceCaps } from './caps.js';
-import { rateLimitHeaders, tightest, type LimitState } from './headers.js';
+import { estimateTokens } from './estimate.js';
+import { answerHeaders, rateLimitHeaders, type LimitState } from './headers.js';
 import { counterKey, limitApplies, type MeteredRequest } from './keys.js';
 import { meterDecisions, type MeterOutcome } from './metrics.js';
 import { streamSlots, type SlotCheck, type StreamSlot, type StreamSlots } from './streams.js';
+import { tokenCounter, type TokenCharge, type TokenCheck, type TokenCounter } from './tokens.js';
 import { windowCounter, type WindowCheck, type WindowCounter } from './windows.js';
 
 export interface MeterDeps {
@@ -21,7 +23,7 @@ export interface MeterDeps {
   readonly redis?: RedisConnection | undefined;
 }
 
-/** A configured limit with its counter: a request window or a stream concurrency limit. */
+/** A configured limit with its counter: a request window, a token window or a stream limit. */
 type Limit = { readonly config: MeterLimitConfig } & (
   | {
       readonly kind: 'window';
@@ -29,12 +31,22 @@ type Limit = { readonly config: MeterLimitConfig } & (
       readonly requests: number;
       readonly windowSeconds: number;
     }
+  | {
+      readonly kind: 'tokens';
+      readonly counter: TokenCounter;
+      readonly tokens: number;
+      readonly windowSeconds: number;
+    }
   | { readonly kind: 'streams'; readonly slots: StreamSlots; readonly max: number }
 );
 
-/** The slots an exchange holds, given back in `done`, and the log to report a failed release. */
+/**
+ * What an exchange holds until `done`: stream slots to give back, token charges to settle with
+ * the upstream's usage, and the log to report a failed release.
+ */
 interface Held {
   readonly slots: StreamSlot[];
+  readonly charges: TokenCharge[];
   readonly log: FastifyBaseLogger;
 }
 
@@ -48,6 +60,9 @@ const STREAM_RETRY_SECONDS = 1;
  * its window refuses it with 429 `meter.rate_limited`, and a stream beyond a concurrency limit
  * with 429 `meter.concurrency_limited`, both with `Retry-After` and the `RateLimit` headers.
  * An admitted answer carries the most constrained limit's remaining quota in the same headers.
+ * A token window takes the request's estimate (estimate.ts) up front, refusing when it does
+ * not fit, and `done` settles it with the upstream's reported usage (tokens.ts); a request
+ * refused by any limit has its estimates given back at once.
  *
  * A counter store that cannot answer fails the limit closed (503 `meter.unavailable`) unless
  * the limit says `failOpen`, in which case the request passes, logged at warn and counted. A
@@ -57,7 +72,7 @@ const STREAM_RETRY_SECONDS = 1;
  * with 400, or trimmed in the body sent upstream. Without limits or caps the stage has no phase.
  */
 export function meterStage(deps: MeterDeps): Stage {
-  const { limits: configured, caps, streamLeaseSeconds } = deps.config.meter;
+  const { limits: configured, caps, streamLeaseSeconds, defaultOutputTokens } = deps.config.meter;
   if (configured.length === 0) {
     if (caps.length === 0) return { name: 'meter' };
     return {
@@ -68,7 +83,16 @@ export function meterStage(deps: MeterDeps): Stage {
     };
   }
   const client = deps.redis?.client;
-  const limits: Limit[] = configured.map((config) => {
+  const limits: Limit[] = configured.map((config): Limit => {
+    if (config.tokens !== undefined) {
+      const window = { tokens: config.tokens, windowSeconds: config.windowSeconds ?? 1 };
+      return {
+        config,
+        kind: 'tokens',
+        ...window,
+        counter: tokenCounter({ name: config.name, ...window }, client),
+      };
+    }
     if (config.concurrentStreams === undefined) {
       // meter-checks.ts refused a limit with neither kind or half a window at start-up.
       const window = { requests: config.requests ?? 1, windowSeconds: config.windowSeconds ?? 1 };
@@ -102,7 +126,7 @@ export function meterStage(deps: MeterDeps): Stage {
   /** Records one decision; a store failure becomes fail_open or unavailable by the limit's policy. */
   const decide = (
     limit: Limit,
-    check: WindowCheck | SlotCheck,
+    check: WindowCheck | TokenCheck | SlotCheck,
     log: FastifyBaseLogger,
   ): MeterOutcome => {
     let outcome: MeterOutcome;
@@ -136,11 +160,30 @@ export function meterStage(deps: MeterDeps): Stage {
     const states: LimitState[] = [];
     let unavailable = false;
 
-    // Request windows first, in parallel: every window that applies counts the request.
+    // Request and token windows first, in parallel: every window that applies counts the request.
     const windows = applicable.filter((limit) => limit.kind === 'window');
-    const windowChecks = await Promise.all(
-      windows.map((limit) => limit.counter.consume(counterKey(limit.config.key, exchange, client))),
-    );
+    const tokenWindows = applicable.filter((limit) => limit.kind === 'tokens');
+    const estimate =
+      tokenWindows.length > 0 && exchange.request !== undefined
+        ? estimateTokens(exchange.request, exchange.upstreamBody, defaultOutputTokens).totalTokens
+        : 0;
+    const [windowChecks, tokenChecks] = await Promise.all([
+      Promise.all(
+        windows.map((limit) =>
+          limit.counter.consume(counterKey(limit.config.key, exchange, client)),
+        ),
+      ),
+      Promise.all(
+        tokenWindows.map((limit) =>
+          limit.counter.take(counterKey(limit.config.key, exchange, client), estimate),
+        ),
+      ),
+    ]);
+    // Tokens taken are given back in full if the request goes no further (refused, unavailable).
+    const charges: TokenCharge[] = [];
+    for (const check of tokenChecks) if (check.outcome === 'allowed') charges.push(check.charge);
+    const giveBack = () => settleAll({ slots: [], charges, log: request.log }, 0);
+
     let refusal: { error: RampartError; state: LimitState } | undefined;
     for (const [i, limit] of windows.entries()) {
       const check = windowChecks[i] as WindowCheck;
@@ -166,13 +209,41 @@ export function meterStage(deps: MeterDeps): Stage {
         unavailable = true;
       }
     }
+    for (const [i, limit] of tokenWindows.entries()) {
+      const check = tokenChecks[i] as TokenCheck;
+      const outcome = decide(limit, check, request.log);
+      const base = {
+        kind: 'tokens',
+        name: limit.config.name,
+        quota: limit.tokens,
+        windowSeconds: limit.windowSeconds,
+      } as const;
+      if (check.outcome === 'allowed') {
+        states.push({ ...base, remaining: check.remaining, resetSeconds: check.resetSeconds });
+      } else if (check.outcome === 'limited' && refusal === undefined) {
+        const never = estimate > limit.tokens;
+        refusal = {
+          state: { ...base, remaining: check.remaining, resetSeconds: check.resetSeconds },
+          error: gatewayError(
+            'meter.rate_limited',
+            never
+              ? `Limit "${limit.config.name}" allows ${base.quota} tokens per ${base.windowSeconds} s and this request may use up to ${estimate}; ask for fewer output tokens or send a shorter prompt.`
+              : `Limit "${limit.config.name}" allows ${base.quota} tokens per ${base.windowSeconds} s, ${check.remaining} are left and this request may use up to ${estimate}; retry in ${check.resetSeconds} s.`,
+            { extensions: { limit: limit.config.name, retryAfter: check.resetSeconds } },
+          ),
+        };
+      } else if (outcome === 'unavailable') {
+        unavailable = true;
+      }
+    }
+    if (refusal !== undefined || unavailable) await giveBack();
     refuseWith(exchange, refusal);
     if (unavailable) throw unavailableError();
 
     // Then stream slots, taken only for a request that streams and passed every window.
     const streams = streamed ? applicable.filter((limit) => limit.kind === 'streams') : [];
     if (streams.length === 0) {
-      answerWith(exchange, states);
+      admit(exchange, states, { slots: [], charges, log: request.log });
       return;
     }
     const slotChecks = await Promise.all(
@@ -184,10 +255,11 @@ export function meterStage(deps: MeterDeps): Stage {
     if (exchange.status !== undefined) {
       // The exchange ended while the slots were being taken (the client left): its `done`
       // has run already and will not run again, so they go back now.
-      await Promise.allSettled(taken.map((slot) => slot.release()));
+      // Nothing went upstream, so no token was used.
+      await settleAll({ slots: taken, charges, log: request.log }, 0);
       throw exchange.signal.reason ?? gatewayError('request.client_closed');
     }
-    if (taken.length > 0) held.set(exchange, { slots: taken, log: request.log });
+    if (taken.length > 0) held.set(exchange, { slots: taken, charges: [], log: request.log });
     for (const [i, limit] of streams.entries()) {
       const check = slotChecks[i] as SlotCheck;
       const outcome = decide(limit, check, request.log);
@@ -211,9 +283,27 @@ export function meterStage(deps: MeterDeps): Stage {
         unavailable = true;
       }
     }
+    if (refusal !== undefined || unavailable) await giveBack();
     refuseWith(exchange, refusal);
     if (unavailable) throw unavailableError();
-    answerWith(exchange, states);
+    admit(exchange, states, { slots: taken, charges, log: request.log });
+  };
+
+  /**
+   * Sets the answer's headers and keeps what the exchange holds for `done`. An exchange that
+   * ended while its counters were being read (the client left) has had its `done` already: what
+   * it holds goes back now, all of it, as nothing went upstream.
+   */
+  const admit = (exchange: Exchange, states: readonly LimitState[], entry: Held): void => {
+    const holds = entry.slots.length > 0 || entry.charges.length > 0;
+    if (holds && exchange.status !== undefined) {
+      held.delete(exchange);
+      void settleAll(entry, 0);
+      throw exchange.signal.reason ?? gatewayError('request.client_closed');
+    }
+    if (holds) held.set(exchange, entry);
+    const headers = answerHeaders(states);
+    exchange.responseHeaders = { ...exchange.responseHeaders, ...headers };
   };
 
   return {
@@ -235,22 +325,38 @@ export function meterStage(deps: MeterDeps): Stage {
 
     done(exchange) {
       const entry = held.get(exchange);
-      // Synchronous for an exchange that holds no slot: no promise at the end of most requests.
+      // Synchronous for an exchange that holds nothing: no promise at the end of most requests.
       if (entry === undefined) return;
       held.delete(exchange);
-      return releaseAll(entry);
+      // The upstream's usage as far as it is known (a cut stream: what it reported, or nothing).
+      return settleAll(entry, exchange.usage?.totalTokens);
     },
   };
 }
 
-/** Gives every slot of an exchange back; one that cannot be given back lapses with its lease. */
-async function releaseAll(entry: Held): Promise<void> {
-  const results = await Promise.allSettled(entry.slots.map((slot) => slot.release()));
-  for (const result of results) {
+/**
+ * Gives every slot of an exchange back and settles its token charges with `usedTokens`
+ * (undefined: usage unknown, each charge stands). A slot that cannot be given back lapses with
+ * its lease; a charge that cannot be settled stands as estimated.
+ */
+async function settleAll(entry: Held, usedTokens: number | undefined): Promise<void> {
+  const [slots, charges] = await Promise.all([
+    Promise.allSettled(entry.slots.map((slot) => slot.release())),
+    Promise.allSettled(entry.charges.map((charge) => charge.settle(usedTokens))),
+  ]);
+  for (const result of slots) {
     if (result.status === 'rejected') {
       entry.log.warn(
         { reason: reasonOf(result.reason) },
         'meter could not give a stream slot back; it lapses with its lease',
+      );
+    }
+  }
+  for (const result of charges) {
+    if (result.status === 'rejected') {
+      entry.log.warn(
+        { reason: reasonOf(result.reason) },
+        'meter could not settle a token charge with the usage; the estimate stands',
       );
     }
   }
@@ -264,12 +370,6 @@ function refuseWith(
   if (refusal === undefined) return;
   exchange.responseHeaders = { ...exchange.responseHeaders, ...rateLimitHeaders(refusal.state) };
   throw refusal.error;
-}
-
-function answerWith(exchange: Exchange, states: readonly LimitState[]): void {
-  const state = tightest(states);
-  if (state === undefined) return;
-  exchange.responseHeaders = { ...exchange.responseHeaders, ...rateLimitHeaders(state) };
 }
 
 function unavailableError(): RampartError {
