@@ -86,6 +86,12 @@ describe('an extraction-style request', () => {
     expect(upstream).not.toHaveProperty('logprobs');
     expect(upstream).not.toHaveProperty('top_logprobs');
     expect(upstream['model']).toBe('upstream-model');
+    // The operator sees it too: one admitted request changed, by parameter.
+    const metric = await app.metrics.registry.getSingleMetric('rampart_meter_clamps_total')?.get();
+    const count = (parameter: string) =>
+      metric?.values.find((v) => v.labels['parameter'] === parameter)?.value;
+    expect(count('logprobs')).toBe(1);
+    expect(count('max_tokens')).toBe(1);
   });
 
   it('is refused for a capped role and served to a role without caps', async () => {

@@ -11,7 +11,7 @@ import { announceClamped, enforceCaps } from './caps.js';
 import { estimateTokens } from './estimate.js';
 import { answerHeaders, rateLimitHeaders, type LimitState } from './headers.js';
 import { counterKey, limitApplies, type MeteredRequest } from './keys.js';
-import { meterDecisions, type MeterOutcome } from './metrics.js';
+import { meterClamps, meterDecisions, type MeterOutcome } from './metrics.js';
 import { streamSlots, type SlotCheck, type StreamSlot, type StreamSlots } from './streams.js';
 import { tokenCounter, type TokenCharge, type TokenCheck, type TokenCounter } from './tokens.js';
 import { windowCounter, type WindowCheck, type WindowCounter } from './windows.js';
@@ -73,12 +73,18 @@ const STREAM_RETRY_SECONDS = 1;
  */
 export function meterStage(deps: MeterDeps): Stage {
   const { limits: configured, caps, streamLeaseSeconds, defaultOutputTokens } = deps.config.meter;
+  if (configured.length === 0 && caps.length === 0) return { name: 'meter' };
+  const clamps = caps.length > 0 ? meterClamps(deps.metrics.registry) : undefined;
+  /** Tells the client (x-rampart-clamped) and the operator (the metric) what a cap changed. */
+  const announce = (exchange: Exchange, clamped: readonly string[]): void => {
+    for (const parameter of clamped) clamps?.inc({ parameter });
+    announceClamped(exchange, clamped);
+  };
   if (configured.length === 0) {
-    if (caps.length === 0) return { name: 'meter' };
     return {
       name: 'meter',
       body(exchange) {
-        announceClamped(exchange, enforceCaps(caps, exchange));
+        announce(exchange, enforceCaps(caps, exchange));
       },
     };
   }
@@ -315,12 +321,12 @@ export function meterStage(deps: MeterDeps): Stage {
       const clamped = caps.length > 0 ? enforceCaps(caps, exchange) : [];
       const applicable = limits.filter((limit) => limitApplies(limit.config, exchange));
       if (applicable.length === 0) {
-        announceClamped(exchange, clamped);
+        announce(exchange, clamped);
         return;
       }
       // Synchronous when nothing applies: no promise on the path of an unmetered request.
       if (clamped.length === 0) return meter(exchange, request, applicable);
-      return meter(exchange, request, applicable).then(() => announceClamped(exchange, clamped));
+      return meter(exchange, request, applicable).then(() => announce(exchange, clamped));
     },
 
     done(exchange) {

@@ -31,3 +31,22 @@ export function meterDecisions(
   }
   return counter;
 }
+
+const CLAMPS = 'rampart_meter_clamps_total';
+
+/**
+ * `rampart_meter_clamps_total{parameter}`: admitted requests that `meter.caps` changed on the way
+ * upstream, by the parameter changed (`max_tokens`, `max_completion_tokens`, `logprobs`): a
+ * bounded label. Refusals by a cap are counted with every refusal (`meter.cap_exceeded`).
+ */
+export function meterClamps(registry: Registry): Counter<'parameter'> {
+  const existing = registry.getSingleMetric(CLAMPS);
+  return existing instanceof Counter
+    ? (existing)
+    : new Counter({
+        name: CLAMPS,
+        help: 'Admitted requests that meter.caps changed on the way upstream, by parameter (max_tokens, max_completion_tokens, logprobs).',
+        labelNames: ['parameter'],
+        registers: [registry],
+      });
+}
