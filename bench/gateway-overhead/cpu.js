@@ -4,13 +4,15 @@
  * what it managed to do in a given wall time. Rampart runs pinned to the servers' core; this
  * process is the load generator and should be pinned to the other one:
  *
- *   taskset -c 1 node bench/gateway-overhead/cpu.js [--stream] [--dpop | --attest]
+ *   taskset -c 1 node bench/gateway-overhead/cpu.js [--stream] [--dpop | --attest | --meter KIND]
  *     [--amount 20000] [--repeat 5] [--connections 10] [--chunks 8] [--prof DIR]
  *     [--node-arg=--flag ...]
  *
  * --dpop: every request carries a DPoP-bound access token and a fresh proof (the (e) row).
  * --attest: and an App Attest assertion (the (f) row); one connection, whatever --connections
  *   says, since one device's assertions must arrive in counter order.
+ * --meter memory|redis: DPoP plus the meter stage, counters in memory (the (g) row) or in the
+ *   local Redis (the (h) row).
  * --prof DIR: Rampart runs with --cpu-prof and writes its profile into DIR when stopped.
  * --node-arg: a Node option for Rampart (repeatable), e.g. --node-arg=--max-semi-space-size=64.
  * Prints one line per run and the median. Linux only (/proc).
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     stream: { type: 'boolean', default: false },
     dpop: { type: 'boolean', default: false },
     attest: { type: 'boolean', default: false },
+    meter: { type: 'string' },
     amount: { type: 'string', default: '20000' },
     repeat: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
@@ -93,9 +96,21 @@ async function load(target, count) {
   }
 }
 
-const scenarioId = values.attest ? 'f' : values.dpop ? 'e' : 'c';
+if (values.meter !== undefined && values.meter !== 'memory' && values.meter !== 'redis') {
+  throw new RangeError('--meter must be memory or redis');
+}
+const meterRow = values.meter === 'redis' ? 'h' : 'g';
+const scenarioId = values.attest
+  ? 'f'
+  : values.meter !== undefined
+    ? meterRow
+    : values.dpop
+      ? 'e'
+      : 'c';
 const scenario = SCENARIOS.find((s) => s.id === scenarioId);
 if (scenario === undefined) throw new Error('no Rampart scenario');
+const unavailable = await scenario.unavailable();
+if (unavailable !== undefined) throw new Error(`(${scenarioId}) cannot run: ${unavailable}`);
 const nodeArgs = [
   ...(values.prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.prof}`]),
   ...values['node-arg'],
@@ -118,7 +133,14 @@ try {
   }
   const sorted = [...perThousand].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  const what = `${values.stream ? 'stream' : 'json'}${values.attest ? ' + DPoP + App Attest' : values.dpop ? ' + DPoP' : ''}`;
+  const extra = values.attest
+    ? ' + DPoP + App Attest'
+    : values.meter !== undefined
+      ? ` + DPoP + meter (${values.meter})`
+      : values.dpop
+        ? ' + DPoP'
+        : '';
+  const what = `${values.stream ? 'stream' : 'json'}${extra}`;
   console.log(`${what}: median ${median.toFixed(1)} ms CPU per 1000 requests`);
   await server.stop();
 } finally {

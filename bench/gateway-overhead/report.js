@@ -11,6 +11,8 @@ export const TARGETS = {
   minThroughputVsBare: 0.6,
   maxAuthAddedP50Ms: 0.3,
   maxAttestAddedP50Ms: 0.3,
+  maxMeterMemoryAddedP50Ms: 0.2,
+  maxMeterRedisAddedP50Ms: 1,
 };
 
 export const MODES = /** @type {const} */ ({ json: 'non-streaming', stream: 'streaming' });
@@ -47,7 +49,8 @@ function byId(scenarios, mode) {
 /**
  * @param {ScenarioResult[]} scenarios
  * @returns {Record<keyof typeof MODES, {
- *   addedP50: Verdict, throughputVsBare: Verdict, authAddedP50: Verdict, attestAddedP50: Verdict
+ *   addedP50: Verdict, throughputVsBare: Verdict, authAddedP50: Verdict, attestAddedP50: Verdict,
+ *   meterMemoryAddedP50: Verdict, meterRedisAddedP50: Verdict
  * }>}
  */
 export function judge(scenarios) {
@@ -55,6 +58,11 @@ export function judge(scenarios) {
   const one = (mode) => {
     const get = byId(scenarios, mode);
     const [a, b, c, e, f] = [get('a'), get('b'), get('c'), get('e'), get('f')];
+    const [g, h] = [get('g'), get('h')];
+    /** @param {number} max @returns {(v: number) => boolean} */
+    const atMost = (max) => (v) => v <= max;
+    /** @type {(row: ModeResult, base: ModeResult) => number} */
+    const addedP50 = (row, base) => row.latency.latencyMs.p50 - base.latency.latencyMs.p50;
     // `row` is explicit, never defaulted: a failed (e) is undefined, and a default would judge
     // (c) against itself (0 ms added, "MET").
     /** @type {(row: ModeResult | undefined, base: ModeResult | undefined, f: (c: ModeResult, base: ModeResult) => number, ok: (v: number) => boolean) => Verdict} */
@@ -93,6 +101,10 @@ export function judge(scenarios) {
         (f, e) => f.latency.latencyMs.p50 - e.latency.latencyMs.p50,
         (v) => v <= TARGETS.maxAttestAddedP50Ms,
       ),
+      // The metered rows against the authenticated one: what the meter stage costs, its
+      // counters in memory, then in Redis on loopback.
+      meterMemoryAddedP50: verdict(g, e, addedP50, atMost(TARGETS.maxMeterMemoryAddedP50Ms)),
+      meterRedisAddedP50: verdict(h, e, addedP50, atMost(TARGETS.maxMeterRedisAddedP50Ms)),
     };
   };
   return { json: one('json'), stream: one('stream') };
@@ -195,6 +207,19 @@ export function modeTable(scenarios, mode, connections) {
         `p99 ${sign(f.latency.latencyMs.p99, e.latency.latencyMs.p99)}; ${throughput}`,
     );
   }
+  for (const [id, what] of /** @type {const} */ ([
+    ['g', 'meter (memory)'],
+    ['h', 'meter (Redis)'],
+  ])) {
+    const metered = get(id);
+    if (e === undefined || metered === undefined) continue;
+    lines.push(
+      `${what}, (${id}) over (e): ` +
+        `p50 ${sign(metered.latency.latencyMs.p50, e.latency.latencyMs.p50)}, ` +
+        `p99 ${sign(metered.latency.latencyMs.p99, e.latency.latencyMs.p99)}; ` +
+        `req/s ${fixed((100 * rpsOf(metered)) / rpsOf(e), 0)}% of (e)'s`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -214,6 +239,8 @@ export function targetLines(verdicts) {
       `  ${line(v.throughputVsBare, `${MODES[mode]}: ${fixed(v.throughputVsBare.value === null ? null : 100 * v.throughputVsBare.value, 0)}% of (b)'s throughput, target ≥ ${100 * TARGETS.minThroughputVsBare}%`)}`,
       `  ${line(v.authAddedP50, `${MODES[mode]}: DPoP token + proof (e) adds ${fixed(v.authAddedP50.value, 3)} ms p50 over (c), target ≤ ${TARGETS.maxAuthAddedP50Ms} ms`)}`,
       `  ${line(v.attestAddedP50, `${MODES[mode]}: App Attest assertion (f) adds ${fixed(v.attestAddedP50.value, 3)} ms p50 over (e), target ≤ ${TARGETS.maxAttestAddedP50Ms} ms`)}`,
+      `  ${line(v.meterMemoryAddedP50, `${MODES[mode]}: meter, memory (g) adds ${fixed(v.meterMemoryAddedP50.value, 3)} ms p50 over (e), target ≤ ${TARGETS.maxMeterMemoryAddedP50Ms} ms`)}`,
+      `  ${line(v.meterRedisAddedP50, `${MODES[mode]}: meter, Redis (h) adds ${fixed(v.meterRedisAddedP50.value, 3)} ms p50 over (e), target ≤ ${TARGETS.maxMeterRedisAddedP50Ms} ms`)}`,
     );
   }
   return out.join('\n');

@@ -16,7 +16,7 @@ const USAGE = `usage: node bench/gateway-overhead/run.js [options]
   --warmup S       warm-up seconds before each run, not measured (default 3; 1 with --quick)
   --connections N  connections for the throughput runs (default 32)
   --chunks N       SSE content chunks per streamed answer (default 8)
-  --only LIST      scenarios to run, e.g. a,c (default a,b,c,e,f,d; f is compared with e)
+  --only LIST      scenarios to run, e.g. a,c (default a,b,c,e,g,h,f,d; f, g, h are compared with e)
   --quick          a fast smoke run
   --help`;
 
@@ -50,7 +50,7 @@ function options() {
     warmup: values.warmup === '0' ? 0 : positive(values.warmup, quick ? 1 : 3, 'warmup'),
     connections: Math.round(positive(values.connections, 32, 'connections')),
     chunks: Math.round(positive(values.chunks, 8, 'chunks')),
-    only: (values.only ?? 'a,b,c,e,f,d').split(',').map((id) => id.trim()),
+    only: (values.only ?? 'a,b,c,e,g,h,f,d').split(',').map((id) => id.trim()),
     quick,
   };
 }
@@ -83,7 +83,7 @@ async function prepare(scenario, chunks, stops) {
     modes: {},
     ...(scenario.latencyOnly === undefined ? {} : { throughputNotMeasured: scenario.latencyOnly }),
   };
-  const reason = scenario.unavailable();
+  const reason = await scenario.unavailable();
   if (reason !== undefined) {
     log(`(${scenario.id}) ${scenario.name}: skipped, ${reason}`);
     return { result: { ...result, skipped: reason } };

@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { BENCH_APP, createAppAttestCa, registerAppAttestKey } from './app-attest-client.js';
 import { startIdentity } from './dpop-client.js';
 import { CPU, atExit, spawnPinned, stopChild } from './procs.js';
@@ -35,7 +36,7 @@ const CHAT_PATH = '/v1/chat/completions';
  * @typedef {{ mockPort: number, chunks: number, nodeArgs?: string[] }} Context
  *   nodeArgs: Node options for Rampart (cpu.js profiles it with --cpu-prof)
  * @typedef {{
- *   id: string, name: string, unavailable: () => string | undefined,
+ *   id: string, name: string, unavailable: () => string | undefined | Promise<string | undefined>,
  *   start: (ctx: Context) => Promise<Running & { target: Target }>,
  *   latencyOnly?: string
  * }} Scenario  latencyOnly: why it has no throughput run (measured at 1 connection only)
@@ -83,19 +84,23 @@ export const SCENARIOS = [
     id: 'e',
     name: 'Rampart, DPoP token + proof',
     unavailable: rampartUnavailable,
-    start: async ({ mockPort, nodeArgs }) => {
-      const port = await freePort();
-      const htu = `http://127.0.0.1:${port}${CHAT_PATH}`;
-      const { issuer, credentials } = await startIdentity(htu);
-      try {
-        const server = await startRampart(mockPort, { port, issuer, nodeArgs });
-        const stop = () => server.stop().finally(() => issuer.close());
-        return { ...server, stop, target: { ...server.target, dpop: credentials } };
-      } catch (error) {
-        await issuer.close();
-        throw error;
-      }
-    },
+    start: ({ mockPort, nodeArgs }) => startAuthenticatedRampart(mockPort, nodeArgs),
+  },
+  {
+    // After (e), which it is compared with: what the meter stage adds, counters in memory.
+    id: 'g',
+    name: 'Rampart, DPoP + meter (memory)',
+    unavailable: rampartUnavailable,
+    start: ({ mockPort, nodeArgs }) =>
+      startAuthenticatedRampart(mockPort, nodeArgs, { redis: false }),
+  },
+  {
+    // The same with the counters (and so the DPoP replay cache) in the local Redis.
+    id: 'h',
+    name: 'Rampart, DPoP + meter (Redis)',
+    unavailable: async () => rampartUnavailable() ?? (await redisUnavailable()),
+    start: ({ mockPort, nodeArgs }) =>
+      startAuthenticatedRampart(mockPort, nodeArgs, { redis: true }),
   },
   {
     // After (e), which it is compared with.
@@ -123,6 +128,120 @@ export const SCENARIOS = [
     },
   },
 ];
+
+/**
+ * The (e) setup: `/v1` requires a DPoP-bound token from a mock issuer; with `meter`, the meter
+ * stage also runs (meterConfig), its counters in memory or in the local Redis under a key
+ * prefix of this run's own, deleted when the server stops.
+ * @param {number} mockPort
+ * @param {string[] | undefined} nodeArgs
+ * @param {{ redis: boolean }} [meter]
+ * @returns {Promise<Running & { target: Target }>}
+ */
+async function startAuthenticatedRampart(mockPort, nodeArgs, meter) {
+  const port = await freePort();
+  const htu = `http://127.0.0.1:${port}${CHAT_PATH}`;
+  const { issuer, credentials } = await startIdentity(htu);
+  try {
+    const keyPrefix = meter?.redis === true ? benchKeyPrefix() : undefined;
+    const server = await startRampart(mockPort, {
+      port,
+      issuer,
+      ...(nodeArgs === undefined ? {} : { nodeArgs }),
+      ...(meter === undefined ? {} : { extra: meterConfig(keyPrefix) }),
+    });
+    const stop = () =>
+      server
+        .stop()
+        .finally(() => issuer.close())
+        .finally(() => (keyPrefix === undefined ? undefined : deleteRedisKeys(keyPrefix)));
+    return { ...server, stop, target: { ...server.target, dpop: credentials } };
+  } catch (error) {
+    await issuer.close();
+    throw error;
+  }
+}
+
+/**
+ * The (g) and (h) meter section: limits an operator would set, each keyed on the bench token's
+ * subject or device, with quotas far above what a run sends (a few thousand requests a second
+ * for under a minute per scenario), so that nothing is refused and every row measures the
+ * admitted path: a request window, a token window (estimated before the call, settled after
+ * from the mock's usage), a stream concurrency limit (above the 32 connections) and a cap
+ * (which sets `max_completion_tokens`, keeping the token estimate small).
+ * @param {string} [redisKeyPrefix] counters in the local Redis under this prefix; unset: memory
+ * @returns {string[]} YAML lines
+ */
+function meterConfig(redisKeyPrefix) {
+  const redis =
+    redisKeyPrefix === undefined
+      ? []
+      : ['redis:', `  url: ${REDIS_URL}`, `  keyPrefix: "${redisKeyPrefix}"`];
+  return [
+    'meter:',
+    '  limits:',
+    '    - { name: user-minute, key: [subject], requests: 10000000, windowSeconds: 60 }',
+    '    - { name: device-tokens, key: [device], tokens: 100000000000, windowSeconds: 3600 }',
+    '    - { name: user-streams, key: [subject], concurrentStreams: 1000 }',
+    '  caps:',
+    '    - { name: everyone, maxTokens: 1024, overMaxTokens: clamp, n: 1, logprobs: strip }',
+    ...redis,
+  ];
+}
+
+/** The Redis of (h): the local one, unless RAMPART_BENCH_REDIS_URL names another. */
+const REDIS_URL = process.env['RAMPART_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix no other run or gateway sharing the Redis uses. */
+function benchKeyPrefix() {
+  return `rampart-bench-${process.pid}-${Date.now().toString(36)}:`;
+}
+
+/** @returns {Promise<string | undefined>} why (h) cannot run: Redis does not answer PING */
+async function redisUnavailable() {
+  const client = redisClient();
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch {
+    return `Redis not reachable at ${REDIS_URL.replace(/\/\/[^@/]*@/, '//')}`;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Deletes every key under `prefix` (SCAN, never KEYS: the Redis may be shared).
+ * @param {string} prefix
+ */
+async function deleteRedisKeys(prefix) {
+  const client = redisClient();
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+function redisClient() {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // Failures reach the caller through the rejected command; without a listener ioredis would
+  // also print each one as unhandled.
+  client.on('error', () => {});
+  return client;
+}
 
 function rampartUnavailable() {
   return existsSync(RAMPART_DIST) ? undefined : 'the CLI is not built (run `npx tsc -b`)';
@@ -167,17 +286,20 @@ async function startAttestedRampart(mockPort, nodeArgs) {
  * @param {number} mockPort
  * @param {{
  *   port?: number, issuer?: import('@rampart/testkit').MockIssuer, nodeArgs?: string[],
- *   appAttestRootPem?: string
- * }} options
+ *   appAttestRootPem?: string, extra?: string[]
+ * }} options  extra: more YAML lines (top-level sections) for the config
  * @returns {Promise<Running & { target: Target }>}
  */
-async function startRampart(mockPort, { port, issuer, nodeArgs = [], appAttestRootPem }) {
+async function startRampart(
+  mockPort,
+  { port, issuer, nodeArgs = [], appAttestRootPem, extra = [] },
+) {
   const listen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
   const removeDir = atExit(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'rampart.yaml');
   const attested = appAttestRootPem !== undefined;
-  writeFileSync(config, rampartConfig(mockPort, listen, issuer, attested));
+  writeFileSync(config, rampartConfig(mockPort, listen, issuer, attested, extra));
   const env = { RAMPART_DATA_DIR: join(dir, 'data') };
   let main = [RAMPART_BIN, 'serve', '--config', config];
   if (attested) {
@@ -215,8 +337,9 @@ export async function startMock(chunks) {
  * @param {import('@rampart/testkit').MockIssuer} [issuer]
  * @param {boolean} [attested] App Attest required on `/v1` (needs `issuer`: it binds to the
  *   DPoP key)
+ * @param {string[]} [extra] more top-level YAML lines
  */
-function rampartConfig(mockPort, port, issuer, attested = false) {
+function rampartConfig(mockPort, port, issuer, attested = false, extra = []) {
   const auth =
     issuer === undefined
       ? // The unauthenticated row: authentication is on by default, so it is switched off.
@@ -268,6 +391,7 @@ function rampartConfig(mockPort, port, issuer, attested = false) {
     '  drainDelayMs: 0',
     ...auth,
     ...attestation,
+    ...extra,
     'log:',
     '  level: warn',
     '',
