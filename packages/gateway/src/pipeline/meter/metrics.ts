@@ -42,7 +42,7 @@ const CLAMPS = 'rampart_meter_clamps_total';
 export function meterClamps(registry: Registry): Counter<'parameter'> {
   const existing = registry.getSingleMetric(CLAMPS);
   return existing instanceof Counter
-    ? (existing)
+    ? existing
     : new Counter({
         name: CLAMPS,
         help: 'Admitted requests that meter.caps changed on the way upstream, by parameter (max_tokens, max_completion_tokens, logprobs).',
