@@ -8,6 +8,7 @@ import {
 } from '@simplewebauthn/server';
 import type { PasskeyRow } from './repository.js';
 import type { RelyingParty } from './relying-party.js';
+import { signatureIsCanonical } from './signature-encoding.js';
 
 /**
  * The WebAuthn ceremonies through @simplewebauthn/server, with Rampart's policy fixed here:
@@ -108,6 +109,13 @@ export async function verifyAssertion(
   expectedChallenge: string,
   credential: PasskeyRow,
 ): Promise<VerifiedAssertion | undefined> {
+  const publicKey = new Uint8Array(Buffer.from(credential.public_key, 'base64url'));
+  const inner = response['response'];
+  const signature =
+    typeof inner === 'object' && inner !== null
+      ? (inner as Record<string, unknown>)['signature']
+      : undefined;
+  if (!signatureIsCanonical(signature, publicKey)) return undefined;
   try {
     const result = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,
@@ -116,7 +124,7 @@ export async function verifyAssertion(
       expectedRPID: rp.id,
       credential: {
         id: credential.id,
-        publicKey: new Uint8Array(Buffer.from(credential.public_key, 'base64url')),
+        publicKey,
         counter: Number(credential.counter),
         transports: transportsOf(credential),
       },
